@@ -1,0 +1,134 @@
+//! The one error type of the core, with the stable codes of the contract.
+//!
+//! Messages are lowercase and never contain the token, key material or payload values.
+
+use std::{borrow::Cow, fmt};
+
+/// Why a claim check failed (aligned with jose's `JWTClaimValidationFailed.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClaimReason {
+    /// A required claim (or a claim the policy needs, such as `exp`) is absent.
+    Missing,
+    /// The claim has the wrong JSON type or an unusable value (e.g. `exp` as a string).
+    Invalid,
+    /// The claim is well-formed but its value fails the policy (wrong issuer, `nbf` in the
+    /// future, ...).
+    CheckFailed,
+}
+
+impl ClaimReason {
+    /// The stable string: `missing`, `invalid` or `check_failed`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Invalid => "invalid",
+            Self::CheckFailed => "check_failed",
+        }
+    }
+}
+
+/// Every way verification, key import or signing can fail.
+///
+/// Match on [`Error::code`] (stable strings shared with JS and the docs), never on messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// `ERR_JWT_INVALID`: not a JWT (segment count, size, claims not a JSON object).
+    InvalidJwt(&'static str),
+    /// `ERR_JWS_INVALID`: bad base64url, header not a JSON object, unsupported `crit`, ...
+    InvalidJws(&'static str),
+    /// `ERR_JOSE_ALG_NOT_ALLOWED`: alg not allowed, `none`, or alg does not fit the key.
+    AlgNotAllowed,
+    /// `ERR_JOSE_NOT_SUPPORTED`: alg or key type this build does not support.
+    NotSupported(&'static str),
+    /// `ERR_JWKS_NO_MATCHING_KEY`: no key fits the token's `kid` / `alg`.
+    NoMatchingKey,
+    /// `ERR_JWK_INVALID`: a supplied key or key set is malformed or too weak.
+    InvalidJwk(&'static str),
+    /// `ERR_JWS_SIGNATURE_VERIFICATION_FAILED`.
+    SignatureVerificationFailed,
+    /// `ERR_JWT_EXPIRED`: `exp` has passed (or the token is older than `max_token_age`).
+    Expired {
+        /// `exp`, or `iat` when `max_token_age` was exceeded.
+        claim: &'static str,
+    },
+    /// `ERR_JWT_CLAIM_VALIDATION_FAILED`: any other claim check.
+    ClaimValidation {
+        /// The claim (or header parameter, for `typ`) that failed.
+        claim: Cow<'static, str>,
+        /// Why it failed.
+        reason: ClaimReason,
+    },
+    /// `ERR_JWT_REVOKED`: matched the revocation snapshot.
+    Revoked {
+        /// `jti`, `sid` or `sub`.
+        claim: &'static str,
+    },
+}
+
+impl Error {
+    /// The stable error code (the same string in JS `err.code` and in the docs).
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidJwt(_) => "ERR_JWT_INVALID",
+            Self::InvalidJws(_) => "ERR_JWS_INVALID",
+            Self::AlgNotAllowed => "ERR_JOSE_ALG_NOT_ALLOWED",
+            Self::NotSupported(_) => "ERR_JOSE_NOT_SUPPORTED",
+            Self::NoMatchingKey => "ERR_JWKS_NO_MATCHING_KEY",
+            Self::InvalidJwk(_) => "ERR_JWK_INVALID",
+            Self::SignatureVerificationFailed => "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+            Self::Expired { .. } => "ERR_JWT_EXPIRED",
+            Self::ClaimValidation { .. } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
+            Self::Revoked { .. } => "ERR_JWT_REVOKED",
+        }
+    }
+
+    /// The claim involved, for claim, expiry and revocation errors.
+    pub fn claim(&self) -> Option<&str> {
+        match self {
+            Self::Expired { claim } | Self::Revoked { claim } => Some(claim),
+            Self::ClaimValidation { claim, .. } => Some(claim),
+            _ => None,
+        }
+    }
+
+    /// The reason, for claim and expiry errors (`check_failed` for expiry).
+    pub fn reason(&self) -> Option<ClaimReason> {
+        match self {
+            Self::ClaimValidation { reason, .. } => Some(*reason),
+            Self::Expired { .. } => Some(ClaimReason::CheckFailed),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn claim_failed(claim: impl Into<Cow<'static, str>>, reason: ClaimReason) -> Self {
+        Self::ClaimValidation {
+            claim: claim.into(),
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidJwt(why) => write!(f, "invalid jwt: {why}"),
+            Self::InvalidJws(why) => write!(f, "invalid jws: {why}"),
+            Self::AlgNotAllowed => f.write_str("algorithm not allowed"),
+            Self::NotSupported(what) => write!(f, "not supported: {what}"),
+            Self::NoMatchingKey => f.write_str("no key matches the token"),
+            Self::InvalidJwk(why) => write!(f, "invalid key: {why}"),
+            Self::SignatureVerificationFailed => f.write_str("signature verification failed"),
+            Self::Expired { claim } => write!(f, "\"{claim}\" claim timestamp check failed"),
+            Self::ClaimValidation { claim, reason } => match reason {
+                ClaimReason::Missing => write!(f, "missing required \"{claim}\" claim"),
+                ClaimReason::Invalid => write!(f, "\"{claim}\" claim has an invalid type or value"),
+                ClaimReason::CheckFailed => write!(f, "\"{claim}\" claim check failed"),
+            },
+            Self::Revoked { claim } => write!(f, "token revoked (by \"{claim}\")"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

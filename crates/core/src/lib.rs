@@ -1,0 +1,48 @@
+//! revocable-core: a pure Rust JWT verifier (and, behind the `sign` feature, signer).
+//!
+//! No IO, no clock, no randomness in verification: the caller passes `now` (Unix seconds),
+//! key material and the revocation snapshot. The same code runs natively (issuer unit tests),
+//! in wasm32 under Node, browsers and workerd (through `revocable-wasm`).
+//!
+//! Verification order (fixed; see README "Verification"):
+//! size limit -> split and strict base64url decode -> header JSON -> alg allow-list ->
+//! key lookup by `kid` -> alg consistent with the key -> signature (constant time for HMAC) ->
+//! claims JSON -> claims policy at `now` -> revocation snapshot.
+//!
+//! ```
+//! use revocable_core::{KeySet, Policy, Verifier, RevocationSnapshot};
+//! # fn main() -> Result<(), revocable_core::Error> {
+//! let keys = KeySet::from_jwks_json(r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1"}]}"#)?;
+//! let policy = Policy::new(["https://issuer.example"], ["api"]);
+//! let verifier = Verifier::new(keys, policy)?;
+//! assert!(verifier.verify("not.a.token", 1_700_000_000).is_err());
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod alg;
+mod b64;
+mod claims;
+mod error;
+mod jwk;
+mod policy;
+mod revocation;
+#[cfg(feature = "sign")]
+mod sign;
+mod token;
+mod verifier;
+
+pub use crate::{
+    alg::Algorithm,
+    claims::{Audience, Claims},
+    error::{ClaimReason, Error},
+    jwk::{Key, KeySet, KeyUse},
+    policy::Policy,
+    revocation::{FeedEntry, RevocationFeed, RevocationSnapshot, SubjectEntry},
+    token::Header,
+    verifier::{Verified, Verifier, MAX_TOKEN_BYTES},
+};
+
+#[cfg(feature = "sign")]
+pub use crate::sign::{SigningKey, SigningKeySet};

@@ -1,0 +1,1 @@
+//! Placeholder: the issuer worker lands here (see README).

@@ -1,0 +1,1 @@
+//! Placeholder: the wasm-bindgen exports land here (see README).
