@@ -8,7 +8,8 @@
 
 set -euo pipefail
 
-ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# Always derived from this file: a ROOT in the caller's environment must not redirect installs.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="$ROOT/.tools"
 
 # Progress lines go to stderr so they show up even when a caller captures stdout.
