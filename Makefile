@@ -2,17 +2,24 @@
 #
 # Each part keeps its targets in mk/<part>.mk and appends its test target to TEST_TARGETS,
 # so `make test` runs every part's tests in order. Tools are installed on demand into
-# git-ignored project folders (.tools/, tools/node_modules/), pinned to exact versions.
+# git-ignored project folders (.tools/, tools/node_modules/), pinned to exact versions
+# (mk/tools.mk, scripts/install-tools.sh, docs/toolchain.md).
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
+# The parts share target/, fixed local ports and wrangler's local state, and later parts use what
+# earlier ones built: run targets one at a time, in order, even under `make -j`.
+.NOTPARALLEL:
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 # Parts register their test targets here (in mk/*.mk), in the order they should run.
 TEST_TARGETS :=
+# Each test runner appends its one-line result here (`... | tee -a $(TEST_SUMMARY)`), so the end
+# of `make test` shows every runner's counts together.
+TEST_SUMMARY := $(ROOT)/target/make-logs/test-summary.txt
 
 include mk/tools.mk
 include mk/rust.mk
@@ -20,11 +27,18 @@ include mk/rust.mk
 -include mk/issuer.mk
 -include mk/e2e.mk
 
-.PHONY: help test
+.PHONY: help test test-summary-reset
 help:
-	@echo "make dev    run the issuer and the example app locally (generates local keys)"
-	@echo "make test   install what is missing, build, and run every test"
+	@echo "make dev            run the issuer and the example app locally (generates local keys)"
+	@echo "make test           install what is missing, build, and run every test"
+	@echo "make tools          install the pinned build tools only (.tools/, tools/node_modules/, apt)"
+	@echo "make tools-versions print the version of every tool"
+	@echo "make clean-tools    remove .tools/ and tools/node_modules/ (reinstalled on demand)"
 
 ## Install what is missing, build, and run every test.
-test: tools $(TEST_TARGETS)
+test: test-summary-reset tools $(TEST_TARGETS)
 	@echo "== make test: all test targets passed: $(TEST_TARGETS)"
+	@if [[ -s "$(TEST_SUMMARY)" ]]; then echo "== summary"; cat "$(TEST_SUMMARY)"; fi
+
+test-summary-reset:
+	@mkdir -p "$(dir $(TEST_SUMMARY))" && : > "$(TEST_SUMMARY)"

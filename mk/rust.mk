@@ -1,21 +1,37 @@
-# Rust workspace checks: format, lints, native tests, wasm32 build of the core.
+# Rust workspace checks: format, lints (native and wasm32), native tests, wasm32 build of the core.
+# A crate that does not compile fails these targets: that is the signal, not something to skip.
 CARGO ?= cargo
 
-.PHONY: fmt-check clippy test-rust build-core-wasm
+.PHONY: fmt-check clippy clippy-wasm build-core-wasm test-rust
+
 fmt-check:
-	@echo "== cargo fmt --check"
+	@echo "== cargo fmt --check (workspace)"
 	$(CARGO) fmt --all -- --check
 
+# Every crate, every target (lib, bins, tests, examples, benches), every feature, on the host.
 clippy:
-	@echo "== cargo clippy -D warnings"
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@echo "== cargo clippy -D warnings (workspace, native, all targets, all features)"
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
+# Code under cfg(target_arch = "wasm32") is only compiled, so only linted, for wasm32. Libraries
+# and binaries only: test-only dev-dependencies need not build for wasm32.
+clippy-wasm:
+	@echo "== cargo clippy -D warnings (workspace, wasm32-unknown-unknown, all features)"
+	$(CARGO) clippy --workspace --all-features --target wasm32-unknown-unknown -- -D warnings
+
+# The core must stay free of anything that does not compile to wasm32 (IO, clock, OS RNG).
 build-core-wasm:
 	@echo "== cargo build -p revocable-core --target wasm32-unknown-unknown"
 	$(CARGO) build -p revocable-core --target wasm32-unknown-unknown
 
+# Native unit, integration and doc tests; cargo prints one "test result:" line per binary, and
+# the total goes to the summary that `make test` prints last.
 test-rust:
-	@echo "== cargo test (workspace, native)"
-	$(CARGO) test --workspace
+	@echo "== cargo test (workspace, native, all features)"
+	@mkdir -p "$(dir $(TEST_SUMMARY))"
+	$(CARGO) test --workspace --all-features 2>&1 | tee "$(dir $(TEST_SUMMARY))test-rust.log"
+	@awk '/^test result:/ { pass += $$4; fail += $$6; ign += $$8; bins++ } \
+	  END { printf "rust (cargo test, native): %d passed, %d failed, %d ignored, in %d test binaries\n", pass, fail, ign, bins }' \
+	  "$(dir $(TEST_SUMMARY))test-rust.log" | tee -a "$(TEST_SUMMARY)"
 
-TEST_TARGETS += fmt-check clippy build-core-wasm test-rust
+TEST_TARGETS += fmt-check clippy clippy-wasm build-core-wasm test-rust
