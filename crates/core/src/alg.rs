@@ -5,6 +5,11 @@ use std::{fmt, str::FromStr};
 
 use crate::Error;
 
+pub(crate) mod ecdsa;
+pub(crate) mod eddsa;
+pub(crate) mod hmac;
+pub(crate) mod rsa;
+
 /// A JWS `alg` this crate can verify. `none` is deliberately not representable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -77,6 +82,116 @@ impl Algorithm {
     /// True for the HMAC algorithms (symmetric keys).
     pub const fn is_hmac(self) -> bool {
         matches!(self, Self::Hs256 | Self::Hs384 | Self::Hs512)
+    }
+
+    /// True for the RSA algorithms (RS* and PS*).
+    pub const fn is_rsa(self) -> bool {
+        matches!(
+            self,
+            Self::Rs256 | Self::Rs384 | Self::Rs512 | Self::Ps256 | Self::Ps384 | Self::Ps512
+        )
+    }
+
+    /// The fixed signature length in bytes, or `None` for RSA (the modulus length).
+    pub const fn signature_len(self) -> Option<usize> {
+        match self {
+            Self::Hs256 => Some(32),
+            Self::Hs384 => Some(48),
+            Self::Es256 | Self::EdDsa => Some(64),
+            Self::Hs512 => Some(64),
+            Self::Es384 => Some(96),
+            Self::Es512 => Some(132),
+            _ => None,
+        }
+    }
+
+    /// The minimum HMAC secret length in bytes (the hash output size, RFC 7518 §3.2);
+    /// `None` for asymmetric algorithms.
+    pub const fn min_secret_len(self) -> Option<usize> {
+        match self {
+            Self::Hs256 => Some(32),
+            Self::Hs384 => Some(48),
+            Self::Hs512 => Some(64),
+            _ => None,
+        }
+    }
+
+    /// Parses a token's `alg`. Unlike [`FromStr`], every unusable name (including `none`)
+    /// is `ERR_JOSE_ALG_NOT_ALLOWED`: a token cannot ask for an algorithm.
+    pub(crate) fn from_token_header(name: &str) -> Result<Self, Error> {
+        Self::ALL
+            .into_iter()
+            .find(|alg| alg.as_str() == name)
+            .ok_or(Error::AlgNotAllowed)
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// A set of algorithms as a bit mask (13 algorithms fit in a `u16`): the allow-list
+/// check on the hot path is one AND.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct AlgSet(u16);
+
+impl AlgSet {
+    pub(crate) const EMPTY: Self = Self(0);
+
+    pub(crate) fn insert(&mut self, alg: Algorithm) {
+        self.0 |= alg.bit();
+    }
+
+    pub(crate) const fn contains(self, alg: Algorithm) -> bool {
+        self.0 & alg.bit() != 0
+    }
+
+    pub(crate) const fn intersect(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    pub(crate) const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The members in [`Algorithm::ALL`] order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = Algorithm> {
+        Algorithm::ALL
+            .into_iter()
+            .filter(move |alg| self.contains(*alg))
+    }
+}
+
+impl FromIterator<Algorithm> for AlgSet {
+    fn from_iter<T: IntoIterator<Item = Algorithm>>(iter: T) -> Self {
+        let mut set = Self::EMPTY;
+        for alg in iter {
+            set.insert(alg);
+        }
+        set
+    }
+}
+
+/// Checks a signature with one of jwt-compact's `Algorithm` implementations (or ours, for
+/// ES384/ES512). jwt-compact only checks `LENGTH` inside its own token validator, and some of
+/// its `try_from_slice` implementations panic on a wrong length (HMAC), so the length is
+/// checked here before anything else touches the bytes.
+pub(crate) fn verify_with<A: jwt_compact::Algorithm>(
+    alg: &A,
+    key: &A::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
+    use jwt_compact::AlgorithmSignature;
+
+    if let Some(len) = A::Signature::LENGTH {
+        if len.get() != signature.len() {
+            return false;
+        }
+    }
+    match A::Signature::try_from_slice(signature) {
+        Ok(signature) => alg.verify_signature(&signature, key, message),
+        Err(_) => false,
     }
 }
 

@@ -1,6 +1,37 @@
 //! Registered claims of a verified token and the claims policy checks.
+//!
+//! The payload is parsed in ONE pass (a serde visitor over the payload text): the registered
+//! claims are read into [`Claims`] with their types checked, every other member is skipped
+//! without being built (nested objects are still checked for repeated names), and the
+//! presence of the policy's required claims is recorded on the way. No `serde_json::Value`.
+//!
+//! Claim rules (also in `docs/verification.md`):
+//! - `exp`, `nbf`, `iat` must be JSON numbers; strings, booleans, `null`, arrays and objects
+//!   are `invalid`. Fractions are accepted (RFC 7519 NumericDate) and rounded the strict way
+//!   (`exp` down, `nbf` and `iat` up); out-of-range values saturate (`1e300` is far future,
+//!   never a panic).
+//! - `iss`, `sub`, `jti`, `sid`, `scope` must be strings; `aud` a string or an array of
+//!   strings; anything else is `invalid`.
+//! - check order: payload shape (`ERR_JWT_INVALID`) -> claim types (`invalid`, in the order
+//!   iss, sub, aud, exp, nbf, iat, jti, sid, scope) -> `typ` header -> presence (`missing`:
+//!   exp when required, iss, aud, iat when `max_token_age` is set, then `required_claims`
+//!   in order) -> iss -> aud (`check_failed`) -> exp (`ERR_JWT_EXPIRED`) -> nbf -> iat
+//!   (`check_failed`) -> max token age (`ERR_JWT_EXPIRED`, claim `iat`).
+//! - with tolerance `t`: expired when `now >= exp + t`; not yet valid when `nbf > now + t`;
+//!   issued in the future when `iat > now + t`; too old when `now - iat > max_age + t`.
 
-use serde::{Deserialize, Deserializer};
+use std::{cell::Cell, fmt};
+
+use serde::{
+    de::{self, DeserializeSeed, MapAccess, Visitor},
+    Deserialize, Deserializer,
+};
+
+use crate::{
+    json::{SeenNames, Shallow, Str, StrictIgnore},
+    token::bit,
+    ClaimReason, Error, Policy,
+};
 
 /// The token's `aud`: one string or an array of strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,4 +92,428 @@ pub(crate) fn one_or_many<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String
         OneOrMany::One(one) => vec![one],
         OneOrMany::Many(many) => many,
     })
+}
+
+// Bits for the registered claims, in the order their type errors are reported.
+const ISS: u16 = 1 << 0;
+const SUB: u16 = 1 << 1;
+const AUD: u16 = 1 << 2;
+const EXP: u16 = 1 << 3;
+const NBF: u16 = 1 << 4;
+const IAT: u16 = 1 << 5;
+const JTI: u16 = 1 << 6;
+const SID: u16 = 1 << 7;
+const SCOPE: u16 = 1 << 8;
+const TYPE_ORDER: [(u16, &str); 9] = [
+    (ISS, "iss"),
+    (SUB, "sub"),
+    (AUD, "aud"),
+    (EXP, "exp"),
+    (NBF, "nbf"),
+    (IAT, "iat"),
+    (JTI, "jti"),
+    (SID, "sid"),
+    (SCOPE, "scope"),
+];
+
+/// The payload after the one-pass parse: the claims, which registered claims had the wrong
+/// type, and which of the policy's required claims were present.
+#[derive(Debug)]
+pub(crate) struct ParsedClaims {
+    pub(crate) claims: Claims,
+    invalid: u16,
+    required_present: u64,
+}
+
+/// Parses the payload text (already valid UTF-8). `ERR_JWT_INVALID` when it is not a JSON
+/// object, has trailing data, or repeats a member name (at any depth).
+pub(crate) fn parse(payload: &str, required: &[String]) -> Result<ParsedClaims, Error> {
+    let reason = Cell::new("claims are not a json object");
+    let mut de = serde_json::Deserializer::from_str(payload);
+    ClaimsSeed {
+        required,
+        reason: &reason,
+    }
+    .deserialize(&mut de)
+    .and_then(|parsed| de.end().map(|()| parsed))
+    .map_err(|_| Error::InvalidJwt(reason.get()))
+}
+
+struct ClaimsSeed<'p, 'r> {
+    required: &'p [String],
+    reason: &'r Cell<&'static str>,
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_, '_> {
+    type Value = ParsedClaims;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_map(self)
+    }
+}
+
+/// NumericDate rounding direction: towards rejection.
+#[derive(Clone, Copy)]
+enum Round {
+    Down,
+    Up,
+}
+
+/// A JSON number as Unix seconds, or `None` for any other type. Float-to-int `as` casts
+/// saturate, so `1e300` and `-1e300` become `i64::MAX` / `i64::MIN`.
+fn numeric_date(value: Shallow<'_>, round: Round) -> Option<i64> {
+    match value {
+        Shallow::Int(i) => Some(i),
+        Shallow::Float(f) => Some(match round {
+            Round::Down => f.floor() as i64,
+            Round::Up => f.ceil() as i64,
+        }),
+        _ => None,
+    }
+}
+
+fn string(value: Shallow<'_>) -> Option<String> {
+    match value {
+        Shallow::Str(s) => Some(s.into_owned()),
+        _ => None,
+    }
+}
+
+impl<'de> Visitor<'de> for ClaimsSeed<'_, '_> {
+    type Value = ParsedClaims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a json object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut claims = Claims::default();
+        let mut invalid = 0_u16;
+        let mut required_present = 0_u64;
+        let mut seen = SeenNames::default();
+        while let Some(name) = map.next_key::<Str<'de>>()? {
+            let name = name.0;
+            if !seen.insert(name.clone()) {
+                self.reason.set("claims repeat a member name");
+                return Err(de::Error::custom("repeated member name"));
+            }
+            for (i, required) in self.required.iter().enumerate() {
+                if *required == name {
+                    required_present |= bit(i);
+                }
+            }
+            let (flag, ok) = match name.as_ref() {
+                "iss" => (ISS, put(&mut claims.iss, string(map.next_value()?))),
+                "sub" => (SUB, put(&mut claims.sub, string(map.next_value()?))),
+                "jti" => (JTI, put(&mut claims.jti, string(map.next_value()?))),
+                "sid" => (SID, put(&mut claims.sid, string(map.next_value()?))),
+                "scope" => (SCOPE, put(&mut claims.scope, string(map.next_value()?))),
+                "exp" => (
+                    EXP,
+                    put(
+                        &mut claims.exp,
+                        numeric_date(map.next_value()?, Round::Down),
+                    ),
+                ),
+                "nbf" => (
+                    NBF,
+                    put(&mut claims.nbf, numeric_date(map.next_value()?, Round::Up)),
+                ),
+                "iat" => (
+                    IAT,
+                    put(&mut claims.iat, numeric_date(map.next_value()?, Round::Up)),
+                ),
+                "aud" => {
+                    let aud = match map.next_value::<Shallow<'de>>()? {
+                        Shallow::Str(one) => Some(Audience::One(one.into_owned())),
+                        Shallow::StrList(many) => Some(Audience::Many(
+                            many.into_iter().map(std::borrow::Cow::into_owned).collect(),
+                        )),
+                        _ => None,
+                    };
+                    (AUD, put(&mut claims.aud, aud))
+                }
+                _ => {
+                    map.next_value::<StrictIgnore>()?;
+                    (0, true)
+                }
+            };
+            if !ok {
+                invalid |= flag;
+            }
+        }
+        Ok(ParsedClaims {
+            claims,
+            invalid,
+            required_present,
+        })
+    }
+}
+
+/// Stores a typed claim; false when the JSON value had the wrong type.
+fn put<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
+    let ok = value.is_some();
+    *slot = value;
+    ok
+}
+
+impl ParsedClaims {
+    /// Claims with the wrong JSON type (`invalid`), in the fixed order.
+    pub(crate) fn check_types(&self) -> Result<(), Error> {
+        match TYPE_ORDER.iter().find(|(flag, _)| self.invalid & flag != 0) {
+            Some((_, name)) => Err(Error::claim_failed(*name, ClaimReason::Invalid)),
+            None => Ok(()),
+        }
+    }
+
+    /// Claims the policy needs (`missing`): `exp` when required, `iss`, `aud`, `iat` when a
+    /// maximum age is set, then `required_claims` in order.
+    pub(crate) fn check_presence(&self, policy: &Policy) -> Result<(), Error> {
+        let c = &self.claims;
+        let missing = |name: &'static str| Err(Error::claim_failed(name, ClaimReason::Missing));
+        if policy.require_exp && c.exp.is_none() {
+            return missing("exp");
+        }
+        if c.iss.is_none() {
+            return missing("iss");
+        }
+        if c.aud.is_none() {
+            return missing("aud");
+        }
+        if policy.max_token_age.is_some() && c.iat.is_none() {
+            return missing("iat");
+        }
+        for (i, name) in policy.required_claims.iter().enumerate() {
+            if self.required_present & bit(i) == 0 {
+                return Err(Error::claim_failed(name.clone(), ClaimReason::Missing));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `iss` must be one of the policy's issuers; the token's `aud` must contain one of the
+/// policy's audiences. Both are already known to be present.
+pub(crate) fn check_issuer_and_audience(claims: &Claims, policy: &Policy) -> Result<(), Error> {
+    let issuer_ok = claims
+        .iss
+        .as_deref()
+        .is_some_and(|iss| policy.issuers.iter().any(|i| i == iss));
+    if !issuer_ok {
+        return Err(Error::claim_failed("iss", ClaimReason::CheckFailed));
+    }
+    let audience_ok = claims
+        .aud
+        .as_ref()
+        .is_some_and(|aud| policy.audiences.iter().any(|a| aud.contains(a)));
+    if !audience_ok {
+        return Err(Error::claim_failed("aud", ClaimReason::CheckFailed));
+    }
+    Ok(())
+}
+
+/// The time checks at `now` with the policy's tolerance (also what a cache re-runs).
+pub(crate) fn check_times(claims: &Claims, policy: &Policy, now: i64) -> Result<(), Error> {
+    let tolerance = i64::from(policy.clock_tolerance);
+    match claims.exp {
+        Some(exp) if now >= exp.saturating_add(tolerance) => {
+            return Err(Error::Expired { claim: "exp" });
+        }
+        None if policy.require_exp => {
+            return Err(Error::claim_failed("exp", ClaimReason::Missing));
+        }
+        _ => {}
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(tolerance))
+    {
+        return Err(Error::claim_failed("nbf", ClaimReason::CheckFailed));
+    }
+    if claims
+        .iat
+        .is_some_and(|iat| iat > now.saturating_add(tolerance))
+    {
+        return Err(Error::claim_failed("iat", ClaimReason::CheckFailed));
+    }
+    if let Some(max_age) = policy.max_token_age {
+        let Some(iat) = claims.iat else {
+            return Err(Error::claim_failed("iat", ClaimReason::Missing));
+        };
+        if now.saturating_sub(iat) > i64::from(max_age).saturating_add(tolerance) {
+            return Err(Error::Expired { claim: "iat" });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(json: &str) -> ParsedClaims {
+        parse(json, &[]).unwrap()
+    }
+
+    #[test]
+    fn reads_registered_claims_in_one_pass() {
+        let p = parse_ok(
+            r#"{"iss":"i","sub":"s","aud":["a","b"],"exp":10,"nbf":1.5,"iat":2.1,"jti":"j","sid":"x","scope":"read write","custom":{"deep":[1,{"k":null}]}}"#,
+        );
+        let c = &p.claims;
+        assert_eq!(c.iss.as_deref(), Some("i"));
+        assert_eq!(c.aud, Some(Audience::Many(vec!["a".into(), "b".into()])));
+        assert_eq!((c.exp, c.nbf, c.iat), (Some(10), Some(2), Some(3)));
+        assert_eq!(c.scope.as_deref(), Some("read write"));
+        assert!(p.check_types().is_ok());
+    }
+
+    #[test]
+    fn rounding_is_strict_and_saturating() {
+        let c = parse_ok(r#"{"exp":10.9,"nbf":10.1,"iat":-0.5}"#).claims;
+        assert_eq!((c.exp, c.nbf, c.iat), (Some(10), Some(11), Some(0)));
+        let c = parse_ok(r#"{"exp":1e300,"nbf":-1e300,"iat":99999999999999999999999}"#).claims;
+        assert_eq!(
+            (c.exp, c.nbf, c.iat),
+            (Some(i64::MAX), Some(i64::MIN), Some(i64::MAX))
+        );
+        let c = parse_ok(r#"{"exp":-5,"nbf":18446744073709551615}"#).claims;
+        assert_eq!((c.exp, c.nbf), (Some(-5), Some(i64::MAX)));
+    }
+
+    #[test]
+    fn wrong_types_are_invalid_in_fixed_order() {
+        for (json, claim) in [
+            (r#"{"exp":"10"}"#, "exp"),
+            (r#"{"exp":true}"#, "exp"),
+            (r#"{"exp":null}"#, "exp"),
+            (r#"{"exp":[1]}"#, "exp"),
+            (r#"{"nbf":{}}"#, "nbf"),
+            (r#"{"iat":"1"}"#, "iat"),
+            (r#"{"iss":1}"#, "iss"),
+            (r#"{"sub":null}"#, "sub"),
+            (r#"{"aud":1}"#, "aud"),
+            (r#"{"aud":["a",1]}"#, "aud"),
+            (r#"{"aud":null}"#, "aud"),
+            (r#"{"jti":1}"#, "jti"),
+            (r#"{"sid":[]}"#, "sid"),
+            (r#"{"scope":["read"]}"#, "scope"),
+            (r#"{"scope":1,"exp":"x","iss":false}"#, "iss"),
+        ] {
+            let err = parse_ok(json).check_types().unwrap_err();
+            assert_eq!(
+                err,
+                Error::claim_failed(claim, ClaimReason::Invalid),
+                "{json}"
+            );
+        }
+    }
+
+    #[test]
+    fn shape_errors_are_invalid_jwt() {
+        for json in [
+            "[]",
+            "1",
+            "\"x\"",
+            "null",
+            "true",
+            "",
+            "{",
+            r#"{"a":1} {}"#,
+            r#"{"a":1,}"#,
+        ] {
+            assert_eq!(
+                parse(json, &[]).unwrap_err().code(),
+                "ERR_JWT_INVALID",
+                "{json}"
+            );
+        }
+        assert_eq!(
+            parse(r#"{"sub":"a","sub":"b"}"#, &[]).unwrap_err(),
+            Error::InvalidJwt("claims repeat a member name")
+        );
+        assert_eq!(
+            parse(r#"{"sub":"a","\u0073ub":"b"}"#, &[]).unwrap_err(),
+            Error::InvalidJwt("claims repeat a member name")
+        );
+        assert_eq!(
+            parse(r#"{"x":1,"x":1}"#, &[]).unwrap_err(),
+            Error::InvalidJwt("claims repeat a member name")
+        );
+        assert_eq!(
+            parse(r#"{"x":{"y":1,"y":2}}"#, &[]).unwrap_err().code(),
+            "ERR_JWT_INVALID"
+        );
+    }
+
+    #[test]
+    fn presence_of_required_claims() {
+        let policy = Policy::new(["i"], ["a"]).with_required_claims(["email", "sub"]);
+        let required = policy.required_claims.clone();
+        let p = parse(r#"{"iss":"i","aud":"a","exp":1,"sub":"s"}"#, &required).unwrap();
+        assert_eq!(
+            p.check_presence(&policy).unwrap_err(),
+            Error::claim_failed("email", ClaimReason::Missing)
+        );
+        let p = parse(
+            r#"{"iss":"i","aud":"a","exp":1,"sub":"s","email":null}"#,
+            &required,
+        )
+        .unwrap();
+        assert!(p.check_presence(&policy).is_ok());
+        let p = parse(r#"{"iss":"i","aud":"a"}"#, &required).unwrap();
+        assert_eq!(
+            p.check_presence(&policy).unwrap_err(),
+            Error::claim_failed("exp", ClaimReason::Missing)
+        );
+    }
+
+    #[test]
+    fn time_boundaries() {
+        let policy = Policy::new(["i"], ["a"]);
+        let claims = |exp, nbf, iat| Claims {
+            exp,
+            nbf,
+            iat,
+            ..Claims::default()
+        };
+        // exp: valid strictly before exp.
+        assert!(check_times(&claims(Some(100), None, None), &policy, 99).is_ok());
+        assert_eq!(
+            check_times(&claims(Some(100), None, None), &policy, 100).unwrap_err(),
+            Error::Expired { claim: "exp" }
+        );
+        // nbf: valid from nbf on.
+        assert!(check_times(&claims(Some(1000), Some(100), None), &policy, 100).is_ok());
+        assert!(check_times(&claims(Some(1000), Some(100), None), &policy, 99).is_err());
+        // iat in the future.
+        assert!(check_times(&claims(Some(1000), None, Some(100)), &policy, 100).is_ok());
+        assert!(check_times(&claims(Some(1000), None, Some(101)), &policy, 100).is_err());
+        // Tolerance.
+        let lenient = Policy::new(["i"], ["a"]).with_clock_tolerance(5);
+        assert!(check_times(&claims(Some(100), None, None), &lenient, 104).is_ok());
+        assert!(check_times(&claims(Some(100), None, None), &lenient, 105).is_err());
+        assert!(check_times(&claims(Some(1000), Some(105), None), &lenient, 100).is_ok());
+        assert!(check_times(&claims(Some(1000), Some(106), None), &lenient, 100).is_err());
+        // Extreme values never overflow.
+        assert!(check_times(
+            &claims(Some(i64::MAX), Some(i64::MIN), None),
+            &lenient,
+            i64::MAX - 1
+        )
+        .is_ok());
+        assert!(check_times(&claims(Some(i64::MIN), None, None), &lenient, i64::MIN + 4).is_ok());
+        assert!(check_times(&claims(Some(i64::MIN), None, None), &lenient, i64::MIN + 5).is_err());
+        // Max age.
+        let aged = Policy::new(["i"], ["a"]).with_max_token_age(60);
+        assert!(check_times(&claims(Some(1000), None, Some(100)), &aged, 160).is_ok());
+        assert_eq!(
+            check_times(&claims(Some(1000), None, Some(100)), &aged, 161).unwrap_err(),
+            Error::Expired { claim: "iat" }
+        );
+        assert_eq!(
+            check_times(&claims(Some(1000), None, None), &aged, 161).unwrap_err(),
+            Error::claim_failed("iat", ClaimReason::Missing)
+        );
+    }
 }

@@ -65,6 +65,13 @@ pub enum Error {
         /// `jti`, `sid` or `sub`.
         claim: &'static str,
     },
+    /// `ERR_INVALID_OPTIONS` (revocable extension, never a token error): the verifier's
+    /// configuration is unusable, e.g. no issuer or audience, an empty `typ`, an allow-list
+    /// that shares no algorithm with the keys, or `critical` naming a registered header.
+    InvalidOptions(&'static str),
+    /// `ERR_REVOCATION_FEED_INVALID` (revocable extension, never a token error): the
+    /// revocation feed body is not the issuer's format or is too large.
+    InvalidFeed(&'static str),
 }
 
 impl Error {
@@ -81,6 +88,8 @@ impl Error {
             Self::Expired { .. } => "ERR_JWT_EXPIRED",
             Self::ClaimValidation { .. } => "ERR_JWT_CLAIM_VALIDATION_FAILED",
             Self::Revoked { .. } => "ERR_JWT_REVOKED",
+            Self::InvalidOptions(_) => "ERR_INVALID_OPTIONS",
+            Self::InvalidFeed(_) => "ERR_REVOCATION_FEED_INVALID",
         }
     }
 
@@ -127,6 +136,8 @@ impl fmt::Display for Error {
                 ClaimReason::CheckFailed => write!(f, "\"{claim}\" claim check failed"),
             },
             Self::Revoked { claim } => write!(f, "token revoked (by \"{claim}\")"),
+            Self::InvalidOptions(why) => write!(f, "invalid options: {why}"),
+            Self::InvalidFeed(why) => write!(f, "invalid revocation feed: {why}"),
         }
     }
 }

@@ -2,10 +2,38 @@
 //!
 //! A key fixes its algorithm: from the JWK's `alg`, or, when absent, from `kty`/`crv` where
 //! that is unambiguous (OKP Ed25519 -> EdDSA, EC P-256 -> ES256, P-384 -> ES384,
-//! P-521 -> ES512). RSA and `oct` keys without `alg` are rejected (`ERR_JWK_INVALID`): the
-//! algorithm must never come from the token.
+//! P-521 -> ES512). RSA and `oct` keys without `alg` are rejected (`ERR_JWK_INVALID`; in a
+//! JWKS they are skipped with [`SkipReason::AlgorithmRequired`]): the algorithm must never
+//! come from the token.
+//!
+//! Checks at import, so that verification only ever sees usable keys:
+//! - `kty`, `crv` and `alg` agree (an `alg` of another family is `ERR_JWK_INVALID`);
+//! - `use` and `key_ops` agree (RFC 7517 §4.3), `key_ops` has no duplicates;
+//! - strength: HMAC secrets at least the hash size, RSA moduli 2048..=16384 bits with a sane
+//!   exponent, EC points on their curve at full coordinate length, Ed25519 points valid and
+//!   not of small order;
+//! - a verification key carries no private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`);
+//! - every base64url member is strict (no padding, no whitespace, canonical).
+//!
+//! An RSA, EC or OKP public key can never become an HMAC secret: only `kty: oct` JWKs and
+//! [`Key::from_secret`] produce HMAC keys.
 
-use crate::{Algorithm, Error};
+use serde::{de::IgnoredAny, Deserialize, Deserializer};
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+use crate::{
+    alg::{
+        ecdsa::{Curve, EcPublic},
+        eddsa,
+        hmac::HmacKey,
+        rsa, AlgSet,
+    },
+    b64, Algorithm, Error,
+};
+
+/// JWK sets larger than this (1 MiB) are rejected before parsing (`ERR_JWK_INVALID`).
+pub const MAX_JWKS_BYTES: usize = 1024 * 1024;
 
 /// The JWK `use` parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,20 +47,103 @@ pub enum KeyUse {
 
 /// One verification key: its algorithm, optional `kid`, and public (or HMAC) material.
 ///
-/// `Debug` redacts secret material.
+/// Public keys are decoded and validated once, at import (points decompressed and checked on
+/// their curve), so verification does no per-token key work. `Debug` redacts secret material.
 #[derive(Clone)]
 pub struct Key {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
+    pub(crate) key_use: Option<KeyUse>,
     pub(crate) material: KeyMaterial,
 }
 
 /// The key bytes, per family. HMAC secrets are zeroized on drop.
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
-    // Filled in by the implementation: Hmac(secret), Ed25519(pk), P256(vk), P384(vk), P521(vk), Rsa(pk)
-    #[allow(dead_code)]
-    Placeholder,
+    Hmac(HmacKey),
+    Ed25519(ed25519_dalek::VerifyingKey),
+    Ec(EcPublic),
+    Rsa(Box<jwt_compact::alg::RsaPublicKey>),
+}
+
+impl KeyMaterial {
+    /// Same algorithm family and same key (HMAC secrets compared in constant time).
+    fn same_as(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Hmac(a), Self::Hmac(b)) => a.same_as(b),
+            (Self::Ed25519(a), Self::Ed25519(b)) => a == b,
+            (Self::Ec(a), Self::Ec(b)) => a.to_sec1() == b.to_sec1(),
+            (Self::Rsa(a), Self::Rsa(b)) => a == b,
+            _ => false,
+        }
+    }
+
+    /// The RFC 7638 members in lexicographic order, as canonical JSON.
+    fn thumbprint_input(&self) -> String {
+        match self {
+            Self::Hmac(key) => format!(
+                r#"{{"k":"{}","kty":"oct"}}"#,
+                Zeroizing::new(b64::encode(key.secret())).as_str()
+            ),
+            Self::Ed25519(key) => format!(
+                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                b64::encode(key.as_bytes())
+            ),
+            Self::Ec(key) => {
+                let (x, y) = key.coordinates();
+                format!(
+                    r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+                    key.curve().name(),
+                    b64::encode(&x),
+                    b64::encode(&y)
+                )
+            }
+            Self::Rsa(key) => {
+                let (n, e) = rsa::components(key);
+                format!(
+                    r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                    b64::encode(&e),
+                    b64::encode(&n)
+                )
+            }
+        }
+    }
+
+    /// The public JWK members (`kty`, `crv`, `x`, `y`, `n`, `e`); `None` for HMAC keys.
+    pub(crate) fn public_members(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let mut map = serde_json::Map::new();
+        let mut put = |k: &str, v: String| {
+            map.insert(k.to_owned(), serde_json::Value::String(v));
+        };
+        match self {
+            Self::Hmac(_) => return None,
+            Self::Ed25519(key) => {
+                put("kty", "OKP".into());
+                put("crv", "Ed25519".into());
+                put("x", b64::encode(key.as_bytes()));
+            }
+            Self::Ec(key) => {
+                let (x, y) = key.coordinates();
+                put("kty", "EC".into());
+                put("crv", key.curve().name().into());
+                put("x", b64::encode(&x));
+                put("y", b64::encode(&y));
+            }
+            Self::Rsa(key) => {
+                let (n, e) = rsa::components(key);
+                put("kty", "RSA".into());
+                put("n", b64::encode(&n));
+                put("e", b64::encode(&e));
+            }
+        }
+        Some(map)
+    }
+}
+
+/// RFC 7638 thumbprint: base64url(SHA-256(canonical required members)).
+pub(crate) fn thumbprint(material: &KeyMaterial) -> String {
+    let input = Zeroizing::new(material.thumbprint_input());
+    b64::encode(&Sha256::digest(input.as_bytes()))
 }
 
 impl std::fmt::Debug for Key {
@@ -47,16 +158,31 @@ impl std::fmt::Debug for Key {
 impl Key {
     /// Parses one public (or `oct`) JWK from JSON text. Private members (`d`, `p`, ...) in a
     /// verification key are rejected: a verifier must not hold signing keys.
+    ///
+    /// A key a JWKS would skip (`use: enc`, `key_ops` without `verify`, an RSA or `oct` key
+    /// without `alg`) is `ERR_JWK_INVALID` here; an unsupported `kty`, `crv` or `alg` is
+    /// `ERR_JOSE_NOT_SUPPORTED`.
     pub fn from_jwk_json(json: &str) -> Result<Self, Error> {
-        let _ = json;
-        todo!()
+        if json.len() > MAX_JWKS_BYTES {
+            return Err(Error::InvalidJwk("jwk is too large"));
+        }
+        let raw: RawJwk =
+            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk json"))?;
+        match parse_public(&raw)? {
+            Parsed::Key(key) => Ok(key),
+            Parsed::Skip(reason) => Err(reason.into_error()),
+        }
     }
 
     /// A raw HMAC secret for `alg` (HS256/384/512). The secret must be at least the hash
-    /// size (32/48/64 bytes), else `ERR_JWK_INVALID`.
+    /// size (32/48/64 bytes), else `ERR_JWK_INVALID`; any other `alg` is `ERR_JWK_INVALID`.
     pub fn from_secret(secret: &[u8], alg: Algorithm, kid: Option<String>) -> Result<Self, Error> {
-        let _ = (secret, alg, kid);
-        todo!()
+        Ok(Self {
+            alg,
+            kid,
+            key_use: None,
+            material: KeyMaterial::Hmac(HmacKey::new(alg, secret)?),
+        })
     }
 
     /// The algorithm this key is for.
@@ -68,32 +194,188 @@ impl Key {
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
+
+    /// The JWK `use`, if the key had one.
+    pub fn key_use(&self) -> Option<KeyUse> {
+        self.key_use
+    }
+
+    /// The RFC 7638 JWK thumbprint (SHA-256, base64url). For HMAC keys it is derived from
+    /// the secret (as RFC 7638 defines it); publish it only for high-entropy secrets.
+    pub fn thumbprint(&self) -> String {
+        thumbprint(&self.material)
+    }
+
+    /// The public JWK (`kty`, `crv`/`x`/`y` or `n`/`e`, `alg`, `use: sig`, and `kid` when
+    /// set); `None` for HMAC keys, which have no public form.
+    pub fn to_public_jwk(&self) -> Option<serde_json::Value> {
+        let mut map = self.material.public_members()?;
+        map.insert("alg".into(), self.alg.as_str().into());
+        map.insert("use".into(), "sig".into());
+        if let Some(kid) = &self.kid {
+            map.insert("kid".into(), kid.clone().into());
+        }
+        Some(serde_json::Value::Object(map))
+    }
+
+    /// Verifies `signature` over `message` with this key's own algorithm. The signature
+    /// length is checked first; HMAC comparison is constant time.
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match &self.material {
+            KeyMaterial::Hmac(key) => key.verify(message, signature),
+            KeyMaterial::Ed25519(key) => eddsa::verify(key, message, signature),
+            KeyMaterial::Ec(key) => key.verify(message, signature),
+            KeyMaterial::Rsa(key) => rsa::verify(self.alg, key, message, signature),
+        }
+    }
+
+    fn same_as(&self, other: &Self) -> bool {
+        self.alg == other.alg && self.material.same_as(&other.material)
+    }
+}
+
+/// Why a JWKS entry was skipped rather than imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// `use: enc`, or a `use` value other than `sig`.
+    NotForSignatures,
+    /// `key_ops` is present and does not contain `verify`.
+    NotForVerification,
+    /// A `kty` this build does not support.
+    UnsupportedKeyType,
+    /// A curve this build does not support (X25519, Ed448, secp256k1, ...).
+    UnsupportedCurve,
+    /// An `alg` this build does not support (encryption algorithms, ES256K, ...).
+    UnsupportedAlgorithm,
+    /// An RSA or `oct` key without `alg`: its algorithm would be ambiguous.
+    AlgorithmRequired,
+}
+
+impl SkipReason {
+    /// A stable lowercase name: `not_for_signatures`, `not_for_verification`,
+    /// `unsupported_key_type`, `unsupported_curve`, `unsupported_algorithm`,
+    /// `algorithm_required`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NotForSignatures => "not_for_signatures",
+            Self::NotForVerification => "not_for_verification",
+            Self::UnsupportedKeyType => "unsupported_key_type",
+            Self::UnsupportedCurve => "unsupported_curve",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::AlgorithmRequired => "algorithm_required",
+        }
+    }
+
+    /// The error a single key (not in a set) gets for this reason.
+    fn into_error(self) -> Error {
+        match self {
+            Self::NotForSignatures => Error::InvalidJwk("key is not for signatures (use)"),
+            Self::NotForVerification => Error::InvalidJwk("key_ops does not include verify"),
+            Self::UnsupportedKeyType => Error::NotSupported("key type"),
+            Self::UnsupportedCurve => Error::NotSupported("curve"),
+            Self::UnsupportedAlgorithm => Error::NotSupported("algorithm"),
+            Self::AlgorithmRequired => Error::InvalidJwk("rsa and oct keys need an alg"),
+        }
+    }
+}
+
+/// A JWKS entry that was skipped, with its position in `keys` and its `kid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SkippedKey {
+    /// Index in the JWKS `keys` array.
+    pub index: usize,
+    /// The entry's `kid`, if any.
+    pub kid: Option<String>,
+    /// Why it was skipped.
+    pub reason: SkipReason,
 }
 
 /// An ordered set of verification keys.
 #[derive(Debug, Clone, Default)]
 pub struct KeySet {
     pub(crate) keys: Vec<Key>,
+    skipped: Vec<SkippedKey>,
 }
 
 impl KeySet {
     /// Parses a JWKS (`{"keys":[...]}`). Keys with `use: enc`, or `key_ops` without
     /// `verify`, are skipped; keys of types this build does not support are skipped; a
     /// malformed or weak key fails the whole set (`ERR_JWK_INVALID`). Duplicate `kid`s with
-    /// different material fail. An empty result fails.
+    /// different material fail (an exact duplicate is dropped). An empty result fails.
+    /// What was skipped, and why, is in [`KeySet::skipped`].
     pub fn from_jwks_json(json: &str) -> Result<Self, Error> {
-        let _ = json;
-        todo!()
+        if json.len() > MAX_JWKS_BYTES {
+            return Err(Error::InvalidJwk("jwk set is too large"));
+        }
+        #[derive(Deserialize)]
+        struct RawJwks {
+            keys: Vec<RawJwk>,
+        }
+        let raw: RawJwks =
+            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk set json"))?;
+        let mut keys = Vec::with_capacity(raw.keys.len());
+        let mut skipped = Vec::new();
+        for (index, jwk) in raw.keys.iter().enumerate() {
+            match parse_public(jwk)? {
+                Parsed::Key(key) => keys.push(key),
+                Parsed::Skip(reason) => skipped.push(SkippedKey {
+                    index,
+                    kid: jwk.kid.clone(),
+                    reason,
+                }),
+            }
+        }
+        let mut set = Self::from_keys(keys)?;
+        set.skipped = skipped;
+        Ok(set)
+    }
+
+    /// A set from keys. Fails (`ERR_JWK_INVALID`) when empty, or when two keys share a `kid`
+    /// but differ (exact duplicates are dropped).
+    pub fn from_keys(keys: Vec<Key>) -> Result<Self, Error> {
+        let mut unique: Vec<Key> = Vec::with_capacity(keys.len());
+        for key in keys {
+            let duplicate = match &key.kid {
+                Some(kid) => unique
+                    .iter()
+                    .find(|other| other.kid.as_deref() == Some(kid.as_str())),
+                None => None,
+            };
+            match duplicate {
+                Some(other) if other.same_as(&key) => {}
+                Some(_) => {
+                    return Err(Error::InvalidJwk("two different keys share a kid"));
+                }
+                None => unique.push(key),
+            }
+        }
+        if unique.is_empty() {
+            return Err(Error::InvalidJwk("no usable key in the key set"));
+        }
+        Ok(Self {
+            keys: unique,
+            skipped: Vec::new(),
+        })
     }
 
     /// A set with one key.
     pub fn single(key: Key) -> Self {
-        Self { keys: vec![key] }
+        Self {
+            keys: vec![key],
+            skipped: Vec::new(),
+        }
     }
 
     /// The keys.
     pub fn keys(&self) -> &[Key] {
         &self.keys
+    }
+
+    /// The JWKS entries skipped by [`KeySet::from_jwks_json`].
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
     }
 
     /// Number of keys.
@@ -104,5 +386,447 @@ impl KeySet {
     /// True when there is no key.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// The algorithms of the keys, in [`Algorithm::ALL`] order, without repeats.
+    pub fn algorithms(&self) -> Vec<Algorithm> {
+        self.alg_set().iter().collect()
+    }
+
+    pub(crate) fn alg_set(&self) -> AlgSet {
+        self.keys.iter().map(|key| key.alg).collect()
+    }
+
+    /// Key selection for a token (`alg` already allow-listed):
+    /// - with a `kid`: the key with that `kid` (else `ERR_JWKS_NO_MATCHING_KEY`), which must
+    ///   be for `alg` (else `ERR_JOSE_ALG_NOT_ALLOWED`);
+    /// - without: the one key for `alg`; none or several is `ERR_JWKS_NO_MATCHING_KEY`.
+    pub(crate) fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, Error> {
+        match kid {
+            Some(kid) => {
+                let key = self
+                    .keys
+                    .iter()
+                    .find(|key| key.kid.as_deref() == Some(kid))
+                    .ok_or(Error::NoMatchingKey)?;
+                if key.alg == alg {
+                    Ok(key)
+                } else {
+                    Err(Error::AlgNotAllowed)
+                }
+            }
+            None => {
+                let mut fitting = self.keys.iter().filter(|key| key.alg == alg);
+                match (fitting.next(), fitting.next()) {
+                    (Some(key), None) => Ok(key),
+                    _ => Err(Error::NoMatchingKey),
+                }
+            }
+        }
+    }
+}
+
+/// A string member holding secret material: zeroized on drop.
+#[derive(Default)]
+pub(crate) struct SecretMember(pub(crate) Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for SecretMember {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        String::deserialize(de).map(|s| Self(Zeroizing::new(s)))
+    }
+}
+
+/// Every JWK member revocable looks at. serde's derive rejects a repeated known member
+/// (`duplicate field`), so `{"kty":"oct","k":"a","k":"b"}` is malformed, not ambiguous.
+#[derive(Deserialize)]
+pub(crate) struct RawJwk {
+    pub(crate) kty: String,
+    #[serde(default)]
+    pub(crate) alg: Option<String>,
+    #[serde(default, rename = "use")]
+    pub(crate) key_use: Option<String>,
+    #[serde(default)]
+    pub(crate) key_ops: Option<Vec<String>>,
+    #[serde(default)]
+    pub(crate) kid: Option<String>,
+    #[serde(default)]
+    pub(crate) crv: Option<String>,
+    #[serde(default)]
+    pub(crate) x: Option<String>,
+    #[serde(default)]
+    pub(crate) y: Option<String>,
+    #[serde(default)]
+    pub(crate) n: Option<String>,
+    #[serde(default)]
+    pub(crate) e: Option<String>,
+    #[serde(default)]
+    pub(crate) k: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) d: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) p: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) q: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) dp: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) dq: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) qi: Option<SecretMember>,
+    #[serde(default)]
+    pub(crate) oth: Option<IgnoredAny>,
+}
+
+impl RawJwk {
+    fn has_private_members(&self) -> bool {
+        self.d.is_some()
+            || self.p.is_some()
+            || self.q.is_some()
+            || self.dp.is_some()
+            || self.dq.is_some()
+            || self.qi.is_some()
+            || self.oth.is_some()
+    }
+
+    pub(crate) fn key_use(&self) -> Option<KeyUse> {
+        match self.key_use.as_deref() {
+            Some("sig") => Some(KeyUse::Signature),
+            Some("enc") => Some(KeyUse::Encryption),
+            _ => None,
+        }
+    }
+}
+
+/// Strictly decodes a required base64url member.
+pub(crate) fn member(value: Option<&str>, missing: &'static str) -> Result<Vec<u8>, Error> {
+    let value = value.ok_or(Error::InvalidJwk(missing))?;
+    b64::decode_vec(value.as_bytes())
+        .map_err(|_| Error::InvalidJwk("a jwk member is not strict base64url"))
+}
+
+/// Like [`member`], for secret members: the decoded bytes are zeroized on drop.
+pub(crate) fn secret_member(
+    value: Option<&SecretMember>,
+    missing: &'static str,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    member(value.map(|s| s.0.as_str()), missing).map(Zeroizing::new)
+}
+
+/// What a JWK's `kty`/`crv`/`alg` resolve to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    Ed25519,
+    Ec(Curve),
+    Rsa,
+    Oct,
+}
+
+pub(crate) enum Parsed<T> {
+    Key(T),
+    Skip(SkipReason),
+}
+
+/// Checks `use` and `key_ops` for a key about to be used for `op` (`verify` or `sign`).
+pub(crate) fn check_usage(raw: &RawJwk, op: &str) -> Result<Option<SkipReason>, Error> {
+    if let Some(ops) = &raw.key_ops {
+        for (i, a) in ops.iter().enumerate() {
+            if ops[..i].contains(a) {
+                return Err(Error::InvalidJwk("key_ops has a duplicate value"));
+            }
+        }
+        let signature_ops = ops.iter().all(|o| o == "sign" || o == "verify");
+        let consistent = match raw.key_use.as_deref() {
+            Some("sig") => signature_ops,
+            Some("enc") => ops.iter().all(|o| o != "sign" && o != "verify"),
+            _ => true,
+        };
+        if !consistent {
+            return Err(Error::InvalidJwk("use and key_ops disagree"));
+        }
+    }
+    match raw.key_use.as_deref() {
+        None | Some("sig") => {}
+        Some(_) => return Ok(Some(SkipReason::NotForSignatures)),
+    }
+    if let Some(ops) = &raw.key_ops {
+        if !ops.iter().any(|o| o == op) {
+            return Ok(Some(SkipReason::NotForVerification));
+        }
+    }
+    Ok(None)
+}
+
+/// Resolves the key's algorithm from `kty`, `crv` and `alg`.
+pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKind)>, Error> {
+    // The key type first: an unsupported type is skipped whatever its `alg` says.
+    let (kind, implied) = match raw.kty.as_str() {
+        "OKP" => match raw.crv.as_deref() {
+            Some("Ed25519") => (KeyKind::Ed25519, Some(Algorithm::EdDsa)),
+            Some(_) => return Ok(Parsed::Skip(SkipReason::UnsupportedCurve)),
+            None => return Err(Error::InvalidJwk("okp key without crv")),
+        },
+        "EC" => match raw.crv.as_deref() {
+            Some(name) => match Curve::from_name(name) {
+                Some(curve) => (KeyKind::Ec(curve), Some(curve.algorithm())),
+                None => return Ok(Parsed::Skip(SkipReason::UnsupportedCurve)),
+            },
+            None => return Err(Error::InvalidJwk("ec key without crv")),
+        },
+        "RSA" => (KeyKind::Rsa, None),
+        "oct" => (KeyKind::Oct, None),
+        _ => return Ok(Parsed::Skip(SkipReason::UnsupportedKeyType)),
+    };
+    let alg = match raw.alg.as_deref() {
+        None => None,
+        Some("none") => return Err(Error::InvalidJwk("a key cannot be for alg none")),
+        Some(name) => match Algorithm::ALL.into_iter().find(|a| a.as_str() == name) {
+            Some(alg) => Some(alg),
+            None => return Ok(Parsed::Skip(SkipReason::UnsupportedAlgorithm)),
+        },
+    };
+    let fits = |alg: Algorithm| match kind {
+        KeyKind::Rsa => alg.is_rsa(),
+        KeyKind::Oct => alg.is_hmac(),
+        KeyKind::Ed25519 | KeyKind::Ec(_) => Some(alg) == implied,
+    };
+    match (alg, implied) {
+        (Some(alg), _) if fits(alg) => Ok(Parsed::Key((alg, kind))),
+        (Some(_), _) => Err(Error::InvalidJwk("alg does not fit the key type or curve")),
+        (None, Some(implied)) => Ok(Parsed::Key((implied, kind))),
+        (None, None) => Ok(Parsed::Skip(SkipReason::AlgorithmRequired)),
+    }
+}
+
+fn parse_public(raw: &RawJwk) -> Result<Parsed<Key>, Error> {
+    if raw.has_private_members() {
+        return Err(Error::InvalidJwk(
+            "a verification key must not contain private key members",
+        ));
+    }
+    if let Some(reason) = check_usage(raw, "verify")? {
+        return Ok(Parsed::Skip(reason));
+    }
+    let (alg, kind) = match resolve_algorithm(raw)? {
+        Parsed::Key(found) => found,
+        Parsed::Skip(reason) => return Ok(Parsed::Skip(reason)),
+    };
+    let material = match kind {
+        KeyKind::Ed25519 => KeyMaterial::Ed25519(eddsa::public_key(&member(
+            raw.x.as_deref(),
+            "okp key without x",
+        )?)?),
+        KeyKind::Ec(curve) => KeyMaterial::Ec(EcPublic::from_coordinates(
+            curve,
+            &member(raw.x.as_deref(), "ec key without x")?,
+            &member(raw.y.as_deref(), "ec key without y")?,
+        )?),
+        KeyKind::Rsa => KeyMaterial::Rsa(Box::new(rsa::public_key(
+            &member(raw.n.as_deref(), "rsa key without n")?,
+            &member(raw.e.as_deref(), "rsa key without e")?,
+        )?)),
+        KeyKind::Oct => KeyMaterial::Hmac(HmacKey::new(
+            alg,
+            &secret_member(raw.k.as_ref(), "oct key without k")?,
+        )?),
+    };
+    Ok(Parsed::Key(Key {
+        alg,
+        kid: raw.kid.clone(),
+        key_use: raw.key_use(),
+        material,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ED: &str =
+        r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+    const EC: &str = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#;
+    const OCT: &str = r#"{"kty":"oct","alg":"HS256","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#;
+
+    fn with(base: &str, extra: &str) -> String {
+        format!("{},{}", &base[..base.len() - 1], &extra[1..])
+    }
+
+    #[test]
+    fn algorithm_comes_from_kty_and_crv_when_unambiguous() {
+        assert_eq!(
+            Key::from_jwk_json(ED).unwrap().algorithm(),
+            Algorithm::EdDsa
+        );
+        assert_eq!(
+            Key::from_jwk_json(EC).unwrap().algorithm(),
+            Algorithm::Es256
+        );
+        assert_eq!(
+            Key::from_jwk_json(OCT).unwrap().algorithm(),
+            Algorithm::Hs256
+        );
+    }
+
+    #[test]
+    fn alg_must_fit_the_key() {
+        for bad in [
+            r#"{"alg":"ES384"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"alg":"RS256"}"#,
+        ] {
+            assert_eq!(
+                Key::from_jwk_json(&with(EC, bad)).unwrap_err().code(),
+                "ERR_JWK_INVALID",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Key::from_jwk_json(&with(ED, r#"{"alg":"none"}"#))
+                .unwrap_err()
+                .code(),
+            "ERR_JWK_INVALID"
+        );
+        assert_eq!(
+            Key::from_jwk_json(&with(ED, r#"{"alg":"ES256K"}"#))
+                .unwrap_err()
+                .code(),
+            "ERR_JOSE_NOT_SUPPORTED"
+        );
+    }
+
+    #[test]
+    fn oct_and_rsa_need_alg() {
+        let oct = r#"{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#;
+        assert_eq!(
+            Key::from_jwk_json(oct).unwrap_err(),
+            Error::InvalidJwk("rsa and oct keys need an alg")
+        );
+    }
+
+    #[test]
+    fn private_members_are_rejected() {
+        let d = r#"{"d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+        assert_eq!(
+            Key::from_jwk_json(&with(EC, d)).unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+    }
+
+    #[test]
+    fn use_and_key_ops() {
+        assert!(Key::from_jwk_json(&with(EC, r#"{"use":"sig","key_ops":["verify"]}"#)).is_ok());
+        assert_eq!(
+            Key::from_jwk_json(&with(EC, r#"{"use":"sig","key_ops":["encrypt"]}"#)).unwrap_err(),
+            Error::InvalidJwk("use and key_ops disagree")
+        );
+        assert_eq!(
+            Key::from_jwk_json(&with(EC, r#"{"key_ops":["verify","verify"]}"#)).unwrap_err(),
+            Error::InvalidJwk("key_ops has a duplicate value")
+        );
+        assert_eq!(
+            Key::from_jwk_json(&with(EC, r#"{"key_ops":["sign"]}"#)).unwrap_err(),
+            Error::InvalidJwk("key_ops does not include verify")
+        );
+        assert_eq!(
+            Key::from_jwk_json(&with(EC, r#"{"use":"enc"}"#)).unwrap_err(),
+            Error::InvalidJwk("key is not for signatures (use)")
+        );
+    }
+
+    #[test]
+    fn duplicate_members_and_bad_base64_are_malformed() {
+        let dup = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert_eq!(
+            Key::from_jwk_json(dup).unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+        let padded =
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo="}"#;
+        assert_eq!(
+            Key::from_jwk_json(padded).unwrap_err(),
+            Error::InvalidJwk("a jwk member is not strict base64url")
+        );
+    }
+
+    #[test]
+    fn jwks_skips_with_reasons_and_fails_on_malformed() {
+        let jwks = format!(
+            r#"{{"keys":[{},{},{},{},{},{},{}]}}"#,
+            with(EC, r#"{"use":"enc","kid":"enc"}"#),
+            r#"{"kty":"OKP","crv":"X25519","x":"hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo","kid":"x"}"#,
+            r#"{"kty":"AKP","alg":"ML-DSA-44","pub":"AAAA","kid":"pq"}"#,
+            r#"{"kty":"RSA","alg":"RSA-OAEP","n":"AQAB","e":"AQAB","kid":"oaep"}"#,
+            with(EC, r#"{"key_ops":["sign"],"kid":"s"}"#),
+            r#"{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow","kid":"noalg"}"#,
+            with(ED, r#"{"kid":"ed"}"#),
+        );
+        let set = KeySet::from_jwks_json(&jwks).unwrap();
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.keys()[0].kid(), Some("ed"));
+        let reasons: Vec<_> = set.skipped().iter().map(|s| (s.index, s.reason)).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                (0, SkipReason::NotForSignatures),
+                (1, SkipReason::UnsupportedCurve),
+                (2, SkipReason::UnsupportedKeyType),
+                (3, SkipReason::UnsupportedAlgorithm),
+                (4, SkipReason::NotForVerification),
+                (5, SkipReason::AlgorithmRequired),
+            ]
+        );
+        // A malformed entry fails the set.
+        let bad = format!(
+            r#"{{"keys":[{},{}]}}"#,
+            ED, r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}"#
+        );
+        assert_eq!(
+            KeySet::from_jwks_json(&bad).unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+        // Nothing usable.
+        assert_eq!(
+            KeySet::from_jwks_json(r#"{"keys":[]}"#).unwrap_err(),
+            Error::InvalidJwk("no usable key in the key set")
+        );
+        assert_eq!(
+            KeySet::from_jwks_json("[]").unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+    }
+
+    #[test]
+    fn duplicate_kids() {
+        let same = format!(
+            r#"{{"keys":[{},{}]}}"#,
+            with(ED, r#"{"kid":"a"}"#),
+            with(ED, r#"{"kid":"a"}"#)
+        );
+        assert_eq!(KeySet::from_jwks_json(&same).unwrap().len(), 1);
+        let different = format!(
+            r#"{{"keys":[{},{}]}}"#,
+            with(ED, r#"{"kid":"a"}"#),
+            with(EC, r#"{"kid":"a"}"#)
+        );
+        assert_eq!(
+            KeySet::from_jwks_json(&different).unwrap_err(),
+            Error::InvalidJwk("two different keys share a kid")
+        );
+    }
+
+    /// RFC 7638 §3.1 example.
+    #[test]
+    fn thumbprint_matches_rfc7638() {
+        let jwk = r#"{"kty":"RSA","alg":"RS256","e":"AQAB","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}"#;
+        assert_eq!(
+            Key::from_jwk_json(jwk).unwrap().thumbprint(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+
+    #[test]
+    fn debug_redacts_hmac_secrets() {
+        let key =
+            Key::from_secret(b"this is a secret of 32 bytes!!!!", Algorithm::Hs256, None).unwrap();
+        assert!(!format!("{key:?}").contains("secret"));
     }
 }

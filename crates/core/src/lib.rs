@@ -20,11 +20,14 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Unit tests may unwrap: a panic there is a failing test, not a crash on input.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod alg;
 mod b64;
 mod claims;
 mod error;
+mod json;
 mod jwk;
 mod policy;
 mod revocation;
@@ -37,9 +40,9 @@ pub use crate::{
     alg::Algorithm,
     claims::{Audience, Claims},
     error::{ClaimReason, Error},
-    jwk::{Key, KeySet, KeyUse},
+    jwk::{Key, KeySet, KeyUse, SkipReason, SkippedKey, MAX_JWKS_BYTES},
     policy::Policy,
-    revocation::{FeedEntry, RevocationFeed, RevocationSnapshot, SubjectEntry},
+    revocation::{FeedEntry, RevocationFeed, RevocationSnapshot, SubjectEntry, MAX_FEED_BYTES},
     token::Header,
     verifier::{Verified, Verifier, MAX_TOKEN_BYTES},
 };

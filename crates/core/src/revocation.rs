@@ -4,6 +4,8 @@
 //! so it can be dropped. That keeps the snapshot bounded by the revocations of one access
 //! token lifetime.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Claims, Error};
@@ -44,10 +46,46 @@ pub struct RevocationFeed {
     pub sub: Vec<SubjectEntry>,
 }
 
+/// Feed bodies larger than this (8 MiB) are rejected before parsing
+/// (`ERR_REVOCATION_FEED_INVALID`). A feed holds the revocations of one access-token
+/// lifetime; megabytes of it mean a misconfigured or hostile issuer.
+pub const MAX_FEED_BYTES: usize = 8 * 1024 * 1024;
+
+/// A subject's "not before" and the time the entry can be dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SubjectState {
+    not_before: i64,
+    exp: i64,
+}
+
 /// What a verifier holds in memory: lookups by `jti`, `sid` and `sub`.
-#[derive(Debug, Clone, Default)]
+///
+/// `Debug` shows only the counts (the ids identify users and sessions).
+#[derive(Clone, Default)]
 pub struct RevocationSnapshot {
-    // Filled in by the implementation (hash maps keyed by id).
+    jti: HashMap<String, i64>,
+    sid: HashMap<String, i64>,
+    sub: HashMap<String, SubjectState>,
+}
+
+impl std::fmt::Debug for RevocationSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationSnapshot")
+            .field("jti", &self.jti.len())
+            .field("sid", &self.sid.len())
+            .field("sub", &self.sub.len())
+            .finish()
+    }
+}
+
+/// Keeps the later drop time when an id appears twice.
+fn insert_latest(map: &mut HashMap<String, i64>, id: &str, exp: i64) {
+    match map.get_mut(id) {
+        Some(existing) => *existing = (*existing).max(exp),
+        None => {
+            map.insert(id.to_owned(), exp);
+        }
+    }
 }
 
 impl RevocationSnapshot {
@@ -56,28 +94,53 @@ impl RevocationSnapshot {
         Self::default()
     }
 
-    /// Builds a snapshot from a parsed feed. Entries already past `exp` at `now` are dropped.
+    /// Builds a snapshot from a parsed feed. Entries already past `exp` at `now`
+    /// (`exp < now`) are dropped. An id listed twice keeps the latest `exp` (and, for a
+    /// subject, the latest `not_before`).
+    ///
+    /// A verifier with a clock tolerance accepts tokens until `exp + tolerance`, so it must
+    /// keep entries that long: pass `now - tolerance`, or use
+    /// [`crate::Verifier::update_revocations`], which does.
     pub fn from_feed(feed: &RevocationFeed, now: i64) -> Self {
-        let _ = (feed, now);
-        todo!()
+        let mut snapshot = Self::new();
+        for entry in feed.jti.iter().filter(|e| e.exp >= now) {
+            insert_latest(&mut snapshot.jti, &entry.id, entry.exp);
+        }
+        for entry in feed.sid.iter().filter(|e| e.exp >= now) {
+            insert_latest(&mut snapshot.sid, &entry.id, entry.exp);
+        }
+        for entry in feed.sub.iter().filter(|e| e.exp >= now) {
+            let state = snapshot
+                .sub
+                .entry(entry.id.clone())
+                .or_insert(SubjectState {
+                    not_before: entry.not_before,
+                    exp: entry.exp,
+                });
+            state.not_before = state.not_before.max(entry.not_before);
+            state.exp = state.exp.max(entry.exp);
+        }
+        snapshot
     }
 
-    /// Parses the feed's JSON body (`ERR_JWT_INVALID`-free: a malformed feed is
-    /// `Error::InvalidJws("revocation feed")`? no: see implementation) and builds a snapshot.
+    /// Parses the feed's JSON body (`GET /v1/revocations`) and builds a snapshot as
+    /// [`RevocationSnapshot::from_feed`] does. A body over [`MAX_FEED_BYTES`], malformed JSON,
+    /// a missing `generated_at`, wrongly typed fields or an entry with an empty `id` are
+    /// `ERR_REVOCATION_FEED_INVALID` (a revocable extension: never a token error).
     pub fn from_feed_json(json: &str, now: i64) -> Result<Self, Error> {
-        let _ = (json, now);
-        todo!()
+        Ok(Self::from_feed(&parse_feed(json)?, now))
     }
 
     /// Drops entries whose `exp` is before `now`.
     pub fn prune(&mut self, now: i64) {
-        let _ = now;
-        todo!()
+        self.jti.retain(|_, exp| *exp >= now);
+        self.sid.retain(|_, exp| *exp >= now);
+        self.sub.retain(|_, state| state.exp >= now);
     }
 
     /// Number of entries (all kinds).
     pub fn len(&self) -> usize {
-        todo!()
+        self.jti.len() + self.sid.len() + self.sub.len()
     }
 
     /// True when nothing is revoked.
@@ -88,7 +151,144 @@ impl RevocationSnapshot {
     /// `Err(Error::Revoked{claim})` when the claims match an entry: `jti`, then `sid`, then
     /// `sub` with `iat < not_before` (a token without `iat` for such a subject is revoked).
     pub fn check(&self, claims: &Claims) -> Result<(), Error> {
-        let _ = claims;
-        todo!()
+        if self.is_empty() {
+            return Ok(());
+        }
+        if claims
+            .jti
+            .as_deref()
+            .is_some_and(|jti| self.jti.contains_key(jti))
+        {
+            return Err(Error::Revoked { claim: "jti" });
+        }
+        if claims
+            .sid
+            .as_deref()
+            .is_some_and(|sid| self.sid.contains_key(sid))
+        {
+            return Err(Error::Revoked { claim: "sid" });
+        }
+        if let Some(state) = claims.sub.as_deref().and_then(|sub| self.sub.get(sub)) {
+            if claims.iat.is_none_or(|iat| iat < state.not_before) {
+                return Err(Error::Revoked { claim: "sub" });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses and validates a feed body.
+pub(crate) fn parse_feed(json: &str) -> Result<RevocationFeed, Error> {
+    if json.len() > MAX_FEED_BYTES {
+        return Err(Error::InvalidFeed("feed is larger than 8 MiB"));
+    }
+    let feed: RevocationFeed = serde_json::from_str(json)
+        .map_err(|_| Error::InvalidFeed("feed is not the issuer's json format"))?;
+    let empty_id = feed.jti.iter().any(|e| e.id.is_empty())
+        || feed.sid.iter().any(|e| e.id.is_empty())
+        || feed.sub.iter().any(|e| e.id.is_empty());
+    if empty_id {
+        return Err(Error::InvalidFeed("feed entry with an empty id"));
+    }
+    Ok(feed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(jti: Option<&str>, sid: Option<&str>, sub: Option<&str>, iat: Option<i64>) -> Claims {
+        Claims {
+            jti: jti.map(Into::into),
+            sid: sid.map(Into::into),
+            sub: sub.map(Into::into),
+            iat,
+            ..Claims::default()
+        }
+    }
+
+    const FEED: &str = r#"{"generated_at":1000,
+        "jti":[{"id":"j1","exp":1300},{"id":"old","exp":999}],
+        "sid":[{"id":"s1","exp":1300}],
+        "sub":[{"id":"u1","not_before":1000,"exp":1300},{"id":"u1","not_before":900,"exp":1200}]}"#;
+
+    #[test]
+    fn builds_checks_and_prunes() {
+        let mut snap = RevocationSnapshot::from_feed_json(FEED, 1000).unwrap();
+        assert_eq!(snap.len(), 3, "old entry dropped, duplicate subject merged");
+        assert_eq!(
+            snap.check(&claims(Some("j1"), None, None, Some(1))),
+            Err(Error::Revoked { claim: "jti" })
+        );
+        assert_eq!(
+            snap.check(&claims(Some("j2"), Some("s1"), None, Some(1))),
+            Err(Error::Revoked { claim: "sid" })
+        );
+        assert_eq!(
+            snap.check(&claims(None, None, Some("u1"), Some(999))),
+            Err(Error::Revoked { claim: "sub" })
+        );
+        assert_eq!(
+            snap.check(&claims(None, None, Some("u1"), None)),
+            Err(Error::Revoked { claim: "sub" })
+        );
+        assert!(snap
+            .check(&claims(None, None, Some("u1"), Some(1000)))
+            .is_ok());
+        assert!(snap
+            .check(&claims(Some("old"), Some("s2"), Some("u2"), None))
+            .is_ok());
+        // jti is checked before sid before sub.
+        assert_eq!(
+            snap.check(&claims(Some("j1"), Some("s1"), Some("u1"), None)),
+            Err(Error::Revoked { claim: "jti" })
+        );
+        snap.prune(1300);
+        assert_eq!(snap.len(), 3);
+        snap.prune(1301);
+        assert!(snap.is_empty());
+        assert!(snap.check(&claims(Some("j1"), None, None, None)).is_ok());
+    }
+
+    #[test]
+    fn malformed_feeds_are_rejected() {
+        for bad in [
+            "",
+            "[]",
+            r#"{"jti":[]}"#,
+            r#"{"generated_at":"now"}"#,
+            r#"{"generated_at":1,"jti":[{"id":"a"}]}"#,
+            r#"{"generated_at":1,"jti":[{"id":"a","exp":1.5}]}"#,
+            r#"{"generated_at":1,"sid":[{"id":"","exp":5}]}"#,
+            r#"{"generated_at":1,"sub":[{"id":"u","exp":5}]}"#,
+        ] {
+            assert_eq!(
+                RevocationSnapshot::from_feed_json(bad, 0)
+                    .unwrap_err()
+                    .code(),
+                "ERR_REVOCATION_FEED_INVALID",
+                "{bad}"
+            );
+        }
+        let huge = format!(
+            r#"{{"generated_at":1,"pad":"{}"}}"#,
+            "a".repeat(MAX_FEED_BYTES)
+        );
+        assert_eq!(
+            RevocationSnapshot::from_feed_json(&huge, 0).unwrap_err(),
+            Error::InvalidFeed("feed is larger than 8 MiB")
+        );
+        assert!(
+            RevocationSnapshot::from_feed_json(r#"{"generated_at":1}"#, 0)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn debug_shows_counts_only() {
+        let snap = RevocationSnapshot::from_feed_json(FEED, 0).unwrap();
+        let shown = format!("{snap:?}");
+        assert!(!shown.contains("j1") && !shown.contains("u1"), "{shown}");
     }
 }

@@ -1,9 +1,29 @@
 //! Signing (feature `sign`, used by the issuer): private JWK import, key generation from
 //! caller-supplied randomness, public JWK export and token creation.
+//!
+//! Signing is deterministic and needs no randomness except for RSA (PSS salts and
+//! PKCS#1 v1.5 blinding draw from the OS RNG; on a target without one, RSA signing returns
+//! `ERR_JOSE_NOT_SUPPORTED` instead of panicking). Ed25519 is RFC 8032, ECDSA uses
+//! RFC 6979 nonces, HMAC is HMAC.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use zeroize::Zeroizing;
 
-use crate::{Algorithm, Error, Key};
+use crate::{
+    alg::{
+        ecdsa::{Curve, EcPrivate},
+        eddsa,
+        hmac::HmacKey,
+        rsa,
+    },
+    b64,
+    jwk::{
+        self, check_usage, member, resolve_algorithm, secret_member, KeyKind, KeyMaterial, Parsed,
+        RawJwk,
+    },
+    Algorithm, Error, Key, MAX_TOKEN_BYTES,
+};
 
 /// A private signing key with its algorithm and `kid`. `Debug` redacts the secret; the
 /// secret is zeroized on drop.
@@ -11,6 +31,29 @@ use crate::{Algorithm, Error, Key};
 pub struct SigningKey {
     alg: Algorithm,
     kid: String,
+    material: SigningMaterial,
+}
+
+/// Private key material per family. Every variant zeroizes on drop (jwt-compact's HMAC
+/// keys, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private key).
+#[derive(Clone)]
+enum SigningMaterial {
+    Hmac(HmacKey),
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+    Ec(EcPrivate),
+    Rsa(Box<jwt_compact::alg::RsaPrivateKey>),
+}
+
+impl SigningMaterial {
+    /// The public half as verification material.
+    fn public(&self) -> KeyMaterial {
+        match self {
+            Self::Hmac(key) => KeyMaterial::Hmac(key.clone()),
+            Self::Ed25519(key) => KeyMaterial::Ed25519(key.verifying_key()),
+            Self::Ec(key) => KeyMaterial::Ec(key.public()),
+            Self::Rsa(key) => KeyMaterial::Rsa(Box::new(key.to_public_key())),
+        }
+    }
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -22,21 +65,175 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// The header revocable writes: members in this order, `typ` omitted when `None`.
+#[derive(Serialize)]
+struct SignedHeader<'a> {
+    alg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'a str>,
+    kid: &'a str,
+}
+
 impl SigningKey {
     /// Parses a private JWK (must carry `d` / `k`, and `alg` where `kty` does not fix it).
     /// Without `kid`, the RFC 7638 thumbprint becomes the `kid`.
+    ///
+    /// Checked: `kty`/`crv`/`alg` agree; `use` (if any) is `sig` and `key_ops` (if any)
+    /// contains `sign`; Ed25519 and EC keys carry the public `x` (and `y`) matching `d`;
+    /// RSA keys carry `n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`, consistent with each other,
+    /// 2048 to 4096 bits (multi-prime `oth` is not supported); `oct` secrets are at least the
+    /// hash size. Failures are `ERR_JWK_INVALID` (`ERR_JOSE_NOT_SUPPORTED` for unsupported
+    /// types, curves and algorithms).
     pub fn from_jwk_json(json: &str) -> Result<Self, Error> {
-        let _ = json;
-        todo!()
+        if json.len() > jwk::MAX_JWKS_BYTES {
+            return Err(Error::InvalidJwk("jwk is too large"));
+        }
+        let raw: RawJwk =
+            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk json"))?;
+        Self::from_raw(&raw)
+    }
+
+    fn from_raw(raw: &RawJwk) -> Result<Self, Error> {
+        if let Some(reason) = check_usage(raw, "sign")? {
+            return Err(match reason {
+                jwk::SkipReason::NotForVerification => {
+                    Error::InvalidJwk("key_ops does not include sign")
+                }
+                _ => Error::InvalidJwk("key is not for signatures (use)"),
+            });
+        }
+        let (alg, kind) = match resolve_algorithm(raw)? {
+            Parsed::Key(found) => found,
+            Parsed::Skip(jwk::SkipReason::AlgorithmRequired) => {
+                return Err(Error::InvalidJwk("rsa and oct keys need an alg"));
+            }
+            Parsed::Skip(jwk::SkipReason::UnsupportedCurve) => {
+                return Err(Error::NotSupported("curve"));
+            }
+            Parsed::Skip(jwk::SkipReason::UnsupportedKeyType) => {
+                return Err(Error::NotSupported("key type"));
+            }
+            Parsed::Skip(_) => return Err(Error::NotSupported("algorithm")),
+        };
+        let material = match kind {
+            KeyKind::Oct => {
+                if raw.d.is_some() || raw.p.is_some() || raw.oth.is_some() {
+                    return Err(Error::InvalidJwk("oct key with asymmetric members"));
+                }
+                let k = secret_member(raw.k.as_ref(), "oct key without k")?;
+                SigningMaterial::Hmac(HmacKey::new(alg, &k)?)
+            }
+            KeyKind::Ed25519 => {
+                let d = secret_member(raw.d.as_ref(), "private okp key without d")?;
+                let d: &[u8; 32] = d
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::InvalidJwk("ed25519 private key must be 32 bytes"))?;
+                let key = ed25519_dalek::SigningKey::from_bytes(d);
+                let x = member(raw.x.as_deref(), "okp key without x")?;
+                if eddsa::public_key(&x)? != key.verifying_key() {
+                    return Err(Error::InvalidJwk("x does not match d"));
+                }
+                SigningMaterial::Ed25519(Box::new(key))
+            }
+            KeyKind::Ec(curve) => {
+                let d = secret_member(raw.d.as_ref(), "private ec key without d")?;
+                let key = EcPrivate::from_scalar(curve, &d)?;
+                let x = member(raw.x.as_deref(), "ec key without x")?;
+                let y = member(raw.y.as_deref(), "ec key without y")?;
+                let (px, py) = key.public().coordinates();
+                if x != px || y != py {
+                    return Err(Error::InvalidJwk("x and y do not match d"));
+                }
+                SigningMaterial::Ec(key)
+            }
+            KeyKind::Rsa => {
+                if raw.oth.is_some() {
+                    return Err(Error::NotSupported("multi-prime rsa keys"));
+                }
+                let n = member(raw.n.as_deref(), "rsa key without n")?;
+                let e = member(raw.e.as_deref(), "rsa key without e")?;
+                let d = secret_member(raw.d.as_ref(), "private rsa key without d")?;
+                let p = secret_member(raw.p.as_ref(), "private rsa key without p")?;
+                let q = secret_member(raw.q.as_ref(), "private rsa key without q")?;
+                let dp = secret_member(raw.dp.as_ref(), "private rsa key without dp")?;
+                let dq = secret_member(raw.dq.as_ref(), "private rsa key without dq")?;
+                let qi = secret_member(raw.qi.as_ref(), "private rsa key without qi")?;
+                let key = rsa::private_key(&rsa::PrivateParts {
+                    n: &n,
+                    e: &e,
+                    d: &d,
+                    p: &p,
+                    q: &q,
+                    dp: &dp,
+                    dq: &dq,
+                    qi: &qi,
+                })?;
+                SigningMaterial::Rsa(Box::new(key))
+            }
+        };
+        Ok(Self::with_kid(alg, material, raw.kid.clone()))
+    }
+
+    fn with_kid(alg: Algorithm, material: SigningMaterial, kid: Option<String>) -> Self {
+        let kid = kid.unwrap_or_else(|| jwk::thumbprint(&material.public()));
+        Self { alg, kid, material }
     }
 
     /// Generates a key for `alg` from `seed`, random bytes the caller drew from a CSPRNG
     /// (getrandom). EdDSA and ES256 need 32 bytes, ES384 48, ES512 66, HS256/384/512 32/48/64.
     /// RSA keys cannot be generated here (`ERR_JOSE_NOT_SUPPORTED`): import them as JWK.
     /// The `kid` is the RFC 7638 thumbprint of the public key.
+    ///
+    /// The seed length must be exact for EdDSA and ECDSA, and at least the hash size for
+    /// HMAC (the whole seed is the secret); otherwise `ERR_JWK_INVALID`. For ES512 the top 7
+    /// bits of the 66 bytes are cleared (a P-521 scalar has 521 bits). An ECDSA seed that is
+    /// not a valid scalar (zero or not below the group order: probability below 2^-32) is
+    /// `ERR_JWK_INVALID`: draw new bytes and call again.
     pub fn generate(alg: Algorithm, seed: &[u8]) -> Result<Self, Error> {
-        let _ = (alg, seed);
-        todo!()
+        let exact = |len: usize| {
+            if seed.len() == len {
+                Ok(())
+            } else {
+                Err(Error::InvalidJwk(
+                    "seed has the wrong length for the algorithm",
+                ))
+            }
+        };
+        let material = match alg {
+            Algorithm::Hs256 | Algorithm::Hs384 | Algorithm::Hs512 => {
+                SigningMaterial::Hmac(HmacKey::new(alg, seed).map_err(|_| {
+                    Error::InvalidJwk("seed has the wrong length for the algorithm")
+                })?)
+            }
+            Algorithm::EdDsa => {
+                exact(32)?;
+                let mut bytes = Zeroizing::new([0_u8; 32]);
+                bytes.copy_from_slice(seed);
+                SigningMaterial::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&bytes)))
+            }
+            Algorithm::Es256 | Algorithm::Es384 | Algorithm::Es512 => {
+                let curve = match alg {
+                    Algorithm::Es256 => Curve::P256,
+                    Algorithm::Es384 => Curve::P384,
+                    _ => Curve::P521,
+                };
+                exact(curve.size())?;
+                let mut scalar = Zeroizing::new(seed.to_vec());
+                if curve == Curve::P521 {
+                    scalar[0] &= 0x01;
+                }
+                SigningMaterial::Ec(EcPrivate::from_scalar(curve, &scalar).map_err(|_| {
+                    Error::InvalidJwk("seed is not a valid scalar for the curve; draw new bytes")
+                })?)
+            }
+            _ => {
+                return Err(Error::NotSupported(
+                    "rsa key generation (import a jwk instead)",
+                ))
+            }
+        };
+        Ok(Self::with_kid(alg, material, None))
     }
 
     /// The algorithm.
@@ -52,24 +249,94 @@ impl SigningKey {
     /// The public JWK (`kty`, `crv`/`n`/`e`, `x`/`y`, `alg`, `use: sig`, `kid`). For HMAC
     /// keys there is no public form: `None`.
     pub fn public_jwk(&self) -> Option<Value> {
-        todo!()
+        self.verifying_key().to_public_jwk()
     }
 
-    /// The private JWK, for writing key files (`.dev.vars`). Handle with care.
+    /// The private JWK, for writing key files (`.dev.vars`). Handle with care: the returned
+    /// `Value` is ordinary memory and is not zeroized.
     pub fn private_jwk(&self) -> Value {
-        todo!()
+        let mut map = self.material.public().public_members().unwrap_or_default();
+        let mut put = |name: &str, bytes: &[u8]| {
+            map.insert(name.to_owned(), Value::String(b64::encode(bytes)));
+        };
+        match &self.material {
+            SigningMaterial::Hmac(key) => {
+                put("k", key.secret());
+            }
+            SigningMaterial::Ed25519(key) => put("d", key.as_bytes()),
+            SigningMaterial::Ec(key) => put("d", &key.scalar()),
+            SigningMaterial::Rsa(key) => {
+                if let Some([d, p, q, dp, dq, qi]) = rsa::private_components(key) {
+                    let d = Zeroizing::new(d);
+                    put("d", &d);
+                    put("p", &Zeroizing::new(p));
+                    put("q", &Zeroizing::new(q));
+                    put("dp", &Zeroizing::new(dp));
+                    put("dq", &Zeroizing::new(dq));
+                    put("qi", &Zeroizing::new(qi));
+                }
+            }
+        }
+        if matches!(self.material, SigningMaterial::Hmac(_)) {
+            map.insert("kty".into(), "oct".into());
+        }
+        map.insert("alg".into(), self.alg.as_str().into());
+        map.insert("use".into(), "sig".into());
+        map.insert("kid".into(), self.kid.clone().into());
+        Value::Object(map)
     }
 
-    /// The matching verification key.
+    /// The matching verification key (same `alg` and `kid`).
     pub fn verifying_key(&self) -> Key {
-        todo!()
+        Key {
+            alg: self.alg,
+            kid: Some(self.kid.clone()),
+            key_use: Some(crate::KeyUse::Signature),
+            material: self.material.public(),
+        }
     }
 
     /// Signs `claims` into a compact JWS with header `{alg, typ, kid}` (`typ` omitted when
-    /// `None`).
+    /// `None`). Fails with `ERR_JWT_INVALID` when the token would exceed
+    /// [`MAX_TOKEN_BYTES`] (no verifier would accept it), and for RSA keys without a
+    /// randomness source (`ERR_JOSE_NOT_SUPPORTED`).
     pub fn sign(&self, claims: &Map<String, Value>, typ: Option<&str>) -> Result<String, Error> {
-        let _ = (claims, typ);
-        todo!()
+        let header = serde_json::to_vec(&SignedHeader {
+            alg: self.alg.as_str(),
+            typ,
+            kid: &self.kid,
+        })
+        .map_err(|_| Error::InvalidJwt("header could not be serialized"))?;
+        let payload = serde_json::to_vec(claims)
+            .map_err(|_| Error::InvalidJwt("claims could not be serialized"))?;
+        self.sign_parts(&header, &payload)
+    }
+
+    /// Signs an already-serialized header and payload (tests use it to build hostile tokens).
+    #[doc(hidden)]
+    pub fn sign_parts(&self, header: &[u8], payload: &[u8]) -> Result<String, Error> {
+        let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 200);
+        b64::encode_into(header, &mut token);
+        token.push('.');
+        b64::encode_into(payload, &mut token);
+        let signature = self.sign_bytes(token.as_bytes())?;
+        token.push('.');
+        b64::encode_into(&signature, &mut token);
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::InvalidJwt("token would be larger than 16 KiB"));
+        }
+        Ok(token)
+    }
+
+    /// The raw signature of `message` (a JWS signing input).
+    #[doc(hidden)]
+    pub fn sign_bytes(&self, message: &[u8]) -> Result<Vec<u8>, Error> {
+        Ok(match &self.material {
+            SigningMaterial::Hmac(key) => key.sign(message),
+            SigningMaterial::Ed25519(key) => eddsa::sign(key, message),
+            SigningMaterial::Ec(key) => key.sign(message),
+            SigningMaterial::Rsa(key) => rsa::sign(self.alg, key, message)?,
+        })
     }
 }
 
@@ -80,19 +347,45 @@ pub struct SigningKeySet {
 }
 
 impl SigningKeySet {
-    /// Parses a private JWKS (`{"keys":[...]}`), at least one key, unique `kid`s.
+    /// Parses a private JWKS (`{"keys":[...]}`), at least one key, unique `kid`s. Every key
+    /// must import ([`SigningKey::from_jwk_json`]): nothing is skipped in a private set.
     pub fn from_jwks_json(json: &str) -> Result<Self, Error> {
-        let _ = json;
-        todo!()
+        if json.len() > jwk::MAX_JWKS_BYTES {
+            return Err(Error::InvalidJwk("jwk set is too large"));
+        }
+        #[derive(Deserialize)]
+        struct RawJwks {
+            keys: Vec<RawJwk>,
+        }
+        let raw: RawJwks =
+            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk set json"))?;
+        let keys = raw
+            .keys
+            .iter()
+            .map(SigningKey::from_raw)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(keys)
     }
 
-    /// A set from keys (first signs). Fails on an empty list or duplicate `kid`s.
+    /// A set from keys (first signs). Fails on an empty list or duplicate `kid`s
+    /// (`ERR_JWK_INVALID`).
     pub fn new(keys: Vec<SigningKey>) -> Result<Self, Error> {
+        if keys.is_empty() {
+            return Err(Error::InvalidJwk(
+                "a signing key set needs at least one key",
+            ));
+        }
+        for (i, key) in keys.iter().enumerate() {
+            if keys[..i].iter().any(|other| other.kid == key.kid) {
+                return Err(Error::InvalidJwk("two signing keys share a kid"));
+            }
+        }
         Ok(Self { keys })
     }
 
     /// The key that signs new tokens.
     pub fn active(&self) -> &SigningKey {
+        // Never empty: `new` and `from_jwks_json` (the only constructors) reject that.
         &self.keys[0]
     }
 
@@ -101,13 +394,198 @@ impl SigningKeySet {
         &self.keys
     }
 
-    /// `{"keys":[public JWKs]}` for `/.well-known/jwks.json`.
+    /// `{"keys":[public JWKs]}` for `/.well-known/jwks.json` (HMAC keys have no public form
+    /// and are left out).
     pub fn public_jwks(&self) -> Value {
-        todo!()
+        let keys = self
+            .keys
+            .iter()
+            .filter_map(SigningKey::public_jwk)
+            .collect();
+        serde_json::json!({ "keys": Value::Array(keys) })
     }
 
     /// `{"keys":[private JWKs]}` for key files.
     pub fn private_jwks(&self) -> Value {
-        todo!()
+        let keys = self.keys.iter().map(SigningKey::private_jwk).collect();
+        serde_json::json!({ "keys": Value::Array(keys) })
+    }
+
+    /// The verification keys of every key in the set, for a verifier of this issuer.
+    pub fn verifying_keys(&self) -> Result<crate::KeySet, Error> {
+        crate::KeySet::from_keys(self.keys.iter().map(SigningKey::verifying_key).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{KeySet, Policy, Verifier};
+
+    fn claims(now: i64) -> Map<String, Value> {
+        let Value::Object(map) = serde_json::json!({
+            "iss": "https://issuer.example", "aud": "api", "sub": "user-1",
+            "iat": now, "exp": now + 300, "jti": "t1", "sid": "s1"
+        }) else {
+            unreachable!()
+        };
+        map
+    }
+
+    fn seed(len: usize, fill: u8) -> Vec<u8> {
+        (0..len).map(|i| fill.wrapping_add(i as u8)).collect()
+    }
+
+    #[test]
+    fn generate_sign_verify_for_every_generatable_algorithm() {
+        let now = 1_700_000_000;
+        for (alg, len) in [
+            (Algorithm::EdDsa, 32),
+            (Algorithm::Es256, 32),
+            (Algorithm::Es384, 48),
+            (Algorithm::Es512, 66),
+            (Algorithm::Hs256, 32),
+            (Algorithm::Hs384, 48),
+            (Algorithm::Hs512, 64),
+        ] {
+            let key = SigningKey::generate(alg, &seed(len, 7)).unwrap();
+            assert_eq!(key.algorithm(), alg);
+            let token = key.sign(&claims(now), Some("at+jwt")).unwrap();
+            let header = b64::decode_vec(token.split('.').next().unwrap().as_bytes()).unwrap();
+            assert_eq!(
+                String::from_utf8(header).unwrap(),
+                format!(r#"{{"alg":"{alg}","typ":"at+jwt","kid":"{}"}}"#, key.kid())
+            );
+            let verifier = Verifier::new(
+                KeySet::single(key.verifying_key()),
+                Policy::new(["https://issuer.example"], ["api"]).with_typ("at+jwt"),
+            )
+            .unwrap();
+            let verified = verifier.verify(&token, now).unwrap();
+            assert_eq!(verified.claims.sub.as_deref(), Some("user-1"));
+            // Same seed, same key (and kid); private JWK round trip.
+            let again = SigningKey::generate(alg, &seed(len, 7)).unwrap();
+            assert_eq!(again.kid(), key.kid());
+            let reimported = SigningKey::from_jwk_json(&key.private_jwk().to_string()).unwrap();
+            assert_eq!(reimported.kid(), key.kid());
+            assert!(verifier
+                .verify(&reimported.sign(&claims(now), Some("at+jwt")).unwrap(), now)
+                .is_ok());
+            // The public JWK imports as a verification key (none for HMAC).
+            match key.public_jwk() {
+                Some(public) => {
+                    let imported = Key::from_jwk_json(&public.to_string()).unwrap();
+                    assert_eq!(imported.kid(), Some(key.kid()));
+                    assert_eq!(imported.thumbprint(), key.kid());
+                    assert!(public.get("d").is_none());
+                }
+                None => assert!(alg.is_hmac()),
+            }
+        }
+    }
+
+    #[test]
+    fn generate_rejects_bad_seeds() {
+        assert_eq!(
+            SigningKey::generate(Algorithm::EdDsa, &[1; 31])
+                .unwrap_err()
+                .code(),
+            "ERR_JWK_INVALID"
+        );
+        assert_eq!(
+            SigningKey::generate(Algorithm::Es256, &[0; 32])
+                .unwrap_err()
+                .code(),
+            "ERR_JWK_INVALID"
+        );
+        assert_eq!(
+            SigningKey::generate(Algorithm::Es256, &[0xff; 32])
+                .unwrap_err()
+                .code(),
+            "ERR_JWK_INVALID"
+        );
+        assert_eq!(
+            SigningKey::generate(Algorithm::Hs256, &[1; 31])
+                .unwrap_err()
+                .code(),
+            "ERR_JWK_INVALID"
+        );
+        assert!(SigningKey::generate(Algorithm::Hs256, &[1; 40]).is_ok());
+        assert_eq!(
+            SigningKey::generate(Algorithm::Rs256, &[1; 32])
+                .unwrap_err()
+                .code(),
+            "ERR_JOSE_NOT_SUPPORTED"
+        );
+        // ES512: the top 7 bits are cleared, so the first byte's high bits do not matter...
+        assert!(SigningKey::generate(Algorithm::Es512, &[0x80; 66]).is_ok());
+        // ...but 2^521 - 1 is still above the group order.
+        assert_eq!(
+            SigningKey::generate(Algorithm::Es512, &[0xff; 66])
+                .unwrap_err()
+                .code(),
+            "ERR_JWK_INVALID"
+        );
+    }
+
+    #[test]
+    fn private_import_checks_consistency() {
+        // RFC 7515 A.3 key with a wrong x.
+        let bad = r#"{"kty":"EC","crv":"P-256","x":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+        assert_eq!(
+            SigningKey::from_jwk_json(bad).unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+        let good = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+        let key = SigningKey::from_jwk_json(good).unwrap();
+        assert_eq!(key.algorithm(), Algorithm::Es256);
+        // RFC 8037 A.1 / A.3: the thumbprint of the Ed25519 key.
+        let ed = r#"{"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert_eq!(
+            SigningKey::from_jwk_json(ed).unwrap().kid(),
+            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+        );
+        let no_d =
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert_eq!(
+            SigningKey::from_jwk_json(no_d).unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+        let enc = r#"{"kty":"OKP","crv":"Ed25519","use":"enc","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        assert_eq!(
+            SigningKey::from_jwk_json(enc).unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+    }
+
+    #[test]
+    fn key_sets() {
+        let a = SigningKey::generate(Algorithm::EdDsa, &[1; 32]).unwrap();
+        let b = SigningKey::generate(Algorithm::Es256, &[2; 32]).unwrap();
+        let h = SigningKey::generate(Algorithm::Hs256, &[3; 32]).unwrap();
+        assert!(SigningKeySet::new(vec![]).is_err());
+        assert!(SigningKeySet::new(vec![a.clone(), a.clone()]).is_err());
+        let set = SigningKeySet::new(vec![a.clone(), b.clone(), h]).unwrap();
+        assert_eq!(set.active().kid(), a.kid());
+        assert_eq!(set.public_jwks()["keys"].as_array().unwrap().len(), 2);
+        let private = set.private_jwks().to_string();
+        let again = SigningKeySet::from_jwks_json(&private).unwrap();
+        assert_eq!(again.keys().len(), 3);
+        assert_eq!(again.active().kid(), a.kid());
+        let public = set.public_jwks().to_string();
+        assert_eq!(KeySet::from_jwks_json(&public).unwrap().len(), 2);
+        assert_eq!(set.verifying_keys().unwrap().len(), 3);
+        assert!(!format!("{set:?}").contains("\"d\""));
+    }
+
+    #[test]
+    fn oversized_tokens_are_refused() {
+        let key = SigningKey::generate(Algorithm::Hs256, &[3; 32]).unwrap();
+        let mut claims = claims(0);
+        claims.insert("pad".into(), "x".repeat(MAX_TOKEN_BYTES).into());
+        assert_eq!(
+            key.sign(&claims, None).unwrap_err().code(),
+            "ERR_JWT_INVALID"
+        );
     }
 }

@@ -1,9 +1,20 @@
 //! The verifier: keys + policy + revocation snapshot, and the fixed verification order.
 
-use crate::{Claims, Error, Header, KeySet, Policy, RevocationSnapshot};
+use crate::{
+    alg::AlgSet,
+    b64,
+    claims::{self, ParsedClaims},
+    revocation, token, Algorithm, ClaimReason, Claims, Error, Header, KeySet, Policy,
+    RevocationSnapshot,
+};
 
 /// Tokens longer than this (16 KiB) are rejected before any decoding (`ERR_JWT_INVALID`).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Stack buffer sizes for the decoded header and signature: a 1 KiB header and a
+/// 16384-bit RSA signature need no allocation; larger (hostile) ones fall back to the heap.
+const HEADER_STACK: usize = 1024;
+const SIGNATURE_STACK: usize = 2048;
 
 /// A verified token.
 #[derive(Debug, Clone)]
@@ -18,42 +29,211 @@ pub struct Verified {
 }
 
 /// Verifies tokens against a key set, a policy and a revocation snapshot.
+///
+/// Verification order (fixed; each step runs only if the previous passed, so the error
+/// names the first problem):
+/// 1. size: at most [`MAX_TOKEN_BYTES`] (`ERR_JWT_INVALID`);
+/// 2. exactly three `.`-separated segments (`ERR_JWT_INVALID`);
+/// 3. each segment strict base64url (`ERR_JWS_INVALID`);
+/// 4. header: a JSON object without repeated names, `alg` a string, `crit` understood;
+///    `b64: false`, `zip`, `cty: JWT` unsupported (`ERR_JWS_INVALID` /
+///    `ERR_JOSE_NOT_SUPPORTED`);
+/// 5. `alg` in the allow-list: the policy's algorithms intersected with the keys'
+///    (`none` and unknown names are never in it) (`ERR_JOSE_ALG_NOT_ALLOWED`);
+/// 6. key: by `kid` when present, else the single key for `alg`
+///    (`ERR_JWKS_NO_MATCHING_KEY`); a `kid`'s key for another algorithm is
+///    `ERR_JOSE_ALG_NOT_ALLOWED`;
+/// 7. signature with the key's algorithm, length checked, HMAC in constant time
+///    (`ERR_JWS_SIGNATURE_VERIFICATION_FAILED`);
+/// 8. payload: UTF-8, a JSON object without repeated names (`ERR_JWT_INVALID`);
+/// 9. claims policy at `now` (see [`crate::Claims`] and `docs/verification.md`);
+/// 10. revocation snapshot (`ERR_JWT_REVOKED`).
 #[derive(Debug, Clone)]
 pub struct Verifier {
     keys: KeySet,
     policy: Policy,
     revocations: RevocationSnapshot,
+    /// Policy allow-list intersected with the keys' algorithms.
+    allowed: AlgSet,
+}
+
+/// Checks the key set and policy together; returns the effective allow-list.
+fn validate(keys: &KeySet, policy: &Policy) -> Result<AlgSet, Error> {
+    if keys.is_empty() {
+        return Err(Error::InvalidJwk("no usable key in the key set"));
+    }
+    if policy.issuers.is_empty() {
+        return Err(Error::InvalidOptions(
+            "issuer: at least one issuer is required",
+        ));
+    }
+    if policy.issuers.iter().any(String::is_empty) {
+        return Err(Error::InvalidOptions("issuer: an issuer must not be empty"));
+    }
+    if policy.audiences.is_empty() {
+        return Err(Error::InvalidOptions(
+            "audience: at least one audience is required",
+        ));
+    }
+    if policy.audiences.iter().any(String::is_empty) {
+        return Err(Error::InvalidOptions(
+            "audience: an audience must not be empty",
+        ));
+    }
+    let key_algs = keys.alg_set();
+    let allowed = match &policy.algorithms {
+        Some(list) if list.is_empty() => {
+            return Err(Error::InvalidOptions(
+                "algorithms: the list must not be empty",
+            ));
+        }
+        Some(list) => list.iter().copied().collect::<AlgSet>().intersect(key_algs),
+        None => key_algs,
+    };
+    if allowed.is_empty() {
+        return Err(Error::InvalidOptions(
+            "algorithms: none of the allowed algorithms fits a configured key",
+        ));
+    }
+    if policy.typ.as_deref().is_some_and(str::is_empty) {
+        return Err(Error::InvalidOptions("typ: must not be empty"));
+    }
+    if policy.required_claims.len() > 64 || policy.critical.len() > 64 {
+        return Err(Error::InvalidOptions(
+            "requiredClaims and critical: at most 64 names each",
+        ));
+    }
+    if policy.required_claims.iter().any(String::is_empty) {
+        return Err(Error::InvalidOptions(
+            "requiredClaims: a name must not be empty",
+        ));
+    }
+    for name in &policy.critical {
+        if name.is_empty() {
+            return Err(Error::InvalidOptions("critical: a name must not be empty"));
+        }
+        if token::REGISTERED_HEADERS.contains(&name.as_str()) {
+            return Err(Error::InvalidOptions(
+                "critical: registered header parameters are not extensions",
+            ));
+        }
+    }
+    Ok(allowed)
 }
 
 impl Verifier {
-    /// Creates a verifier. Fails (`ERR_JWK_INVALID`) on an empty key set, and
-    /// (`ERR_JOSE_ALG_NOT_ALLOWED`) when the policy's algorithms share none with the keys, or
-    /// when issuers or audiences are empty (`ERR_JWT_CLAIM_VALIDATION_FAILED` is not used
-    /// for configuration: see implementation notes).
+    /// Creates a verifier. Fails with `ERR_JWK_INVALID` on an empty key set and with
+    /// `ERR_INVALID_OPTIONS` (a revocable extension, never a token error) when issuers or
+    /// audiences are empty (or contain an empty string), when `algorithms` is empty or shares
+    /// no algorithm with the keys, when `typ` is empty, when `critical` names a registered
+    /// header parameter, or when `required_claims` / `critical` have more than 64 names.
     pub fn new(keys: KeySet, policy: Policy) -> Result<Self, Error> {
+        let allowed = validate(&keys, &policy)?;
         Ok(Self {
             keys,
             policy,
             revocations: RevocationSnapshot::new(),
+            allowed,
         })
     }
 
     /// Verifies `token` at `now` (Unix seconds) in the fixed order, including the
     /// revocation snapshot.
     pub fn verify(&self, token: &str, now: i64) -> Result<Verified, Error> {
-        let _ = (token, now, &self.keys, &self.policy, &self.revocations);
-        todo!()
+        // 1-2. Size, then shape.
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
+        }
+        let segments = token::split(token)?;
+
+        // 3. Strict base64url for all three segments, into stack buffers where they fit.
+        let mut header_stack = [0_u8; HEADER_STACK];
+        let mut header_heap = Vec::new();
+        let header_json =
+            b64::decode_buffered(segments.header, &mut header_stack, &mut header_heap)
+                .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
+        let payload = b64::decode_vec(segments.payload)
+            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
+        let mut signature_stack = [0_u8; SIGNATURE_STACK];
+        let mut signature_heap = Vec::new();
+        let signature = b64::decode_buffered(
+            segments.signature,
+            &mut signature_stack,
+            &mut signature_heap,
+        )
+        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
+
+        // 4. Header.
+        let header = token::parse_header(header_json, &self.policy.critical)?;
+        let alg_name = header.alg.as_deref().unwrap_or_default();
+
+        // 5. Allow-list (never the token's choice: an unknown name or `none` is not allowed).
+        let alg = Algorithm::from_token_header(alg_name)?;
+        if !self.allowed.contains(alg) {
+            return Err(Error::AlgNotAllowed);
+        }
+
+        // 6. Key by kid (the key fixes the algorithm).
+        let key = self.keys.select(alg, header.kid.as_deref())?;
+
+        // 7. Signature over `header.payload` as sent.
+        if !key.verify(segments.signing_input, signature) {
+            return Err(Error::SignatureVerificationFailed);
+        }
+
+        // 8. Payload: one pass into the registered claims.
+        let payload =
+            String::from_utf8(payload).map_err(|_| Error::InvalidJwt("claims are not utf-8"))?;
+        let parsed = claims::parse(&payload, &self.policy.required_claims)?;
+
+        // 9. Claims policy, 10. revocation.
+        self.check_policy(&parsed, header.typ.as_deref(), now)?;
+        self.revocations.check(&parsed.claims)?;
+
+        Ok(Verified {
+            header: Header {
+                alg,
+                kid: header.kid.map(Into::into),
+                typ: header.typ.map(Into::into),
+            },
+            claims: parsed.claims,
+            payload,
+        })
+    }
+
+    /// The claims policy, in the documented order.
+    fn check_policy(
+        &self,
+        parsed: &ParsedClaims,
+        typ: Option<&str>,
+        now: i64,
+    ) -> Result<(), Error> {
+        parsed.check_types()?;
+        if let Some(expected) = &self.policy.typ {
+            match typ {
+                None => return Err(Error::claim_failed("typ", ClaimReason::Missing)),
+                Some(typ) if !token::typ_matches(typ, expected) => {
+                    return Err(Error::claim_failed("typ", ClaimReason::CheckFailed));
+                }
+                Some(_) => {}
+            }
+        }
+        parsed.check_presence(&self.policy)?;
+        claims::check_issuer_and_audience(&parsed.claims, &self.policy)?;
+        claims::check_times(&parsed.claims, &self.policy, now)
     }
 
     /// Re-runs only the time-dependent checks (claims policy at `now` and the revocation
     /// snapshot) on claims verified earlier: what a verified-token cache runs on every hit.
     pub fn recheck(&self, claims: &Claims, now: i64) -> Result<(), Error> {
-        let _ = (claims, now);
-        todo!()
+        claims::check_times(claims, &self.policy, now)?;
+        self.revocations.check(claims)
     }
 
-    /// Replaces the key set (JWKS refresh). Same checks as [`Verifier::new`].
+    /// Replaces the key set (JWKS refresh). Same checks as [`Verifier::new`]; on error the
+    /// verifier keeps its previous keys.
     pub fn set_keys(&mut self, keys: KeySet) -> Result<(), Error> {
+        self.allowed = validate(&keys, &self.policy)?;
         self.keys = keys;
         Ok(())
     }
@@ -61,6 +241,25 @@ impl Verifier {
     /// Replaces the revocation snapshot.
     pub fn set_revocations(&mut self, snapshot: RevocationSnapshot) {
         self.revocations = snapshot;
+    }
+
+    /// Replaces the revocation snapshot with one built from a feed body, keeping entries
+    /// until `exp + clock tolerance` (a token is accepted that long). On error the previous
+    /// snapshot stays (`ERR_REVOCATION_FEED_INVALID`).
+    pub fn update_revocations(&mut self, feed_json: &str, now: i64) -> Result<(), Error> {
+        let feed = revocation::parse_feed(feed_json)?;
+        self.revocations = RevocationSnapshot::from_feed(&feed, self.prune_horizon(now));
+        Ok(())
+    }
+
+    /// Drops revocation entries no token can still match at `now` (with the tolerance).
+    pub fn prune_revocations(&mut self, now: i64) {
+        let horizon = self.prune_horizon(now);
+        self.revocations.prune(horizon);
+    }
+
+    fn prune_horizon(&self, now: i64) -> i64 {
+        now.saturating_sub(i64::from(self.policy.clock_tolerance))
     }
 
     /// The current revocation snapshot.
@@ -76,5 +275,10 @@ impl Verifier {
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The effective allow-list: the policy's algorithms intersected with the keys'.
+    pub fn algorithms(&self) -> Vec<Algorithm> {
+        self.allowed.iter().collect()
     }
 }

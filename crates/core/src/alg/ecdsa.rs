@@ -1,0 +1,383 @@
+//! ECDSA: ES256 over jwt-compact's `Es256` (p256), and ES384 / ES512 implemented here as
+//! jwt-compact `Algorithm`s over RustCrypto's p384 / p521 (jwt-compact 0.8 has neither).
+//!
+//! Signatures are the JWS form (RFC 7518 §3.4): raw `r || s`, each left-padded to the
+//! curve's field size (64, 96, 132 bytes). A DER signature has another length and fails
+//! the length check before any parsing. Signing is deterministic (RFC 6979), so it needs
+//! no randomness: p256 and p384 do that themselves; p521 0.13 only signs with an RNG, so
+//! ES512 derives `k` here with RFC 6979's HMAC-DRBG over SHA-512 (checked against the
+//! RFC 6979 A.2.7 vector in the tests).
+
+use std::{borrow::Cow, num::NonZeroUsize};
+
+use jwt_compact::{alg::Es256, AlgorithmSignature};
+use p384::ecdsa::signature::{DigestSigner as _, DigestVerifier as _};
+use sha2::{Digest as _, Sha384, Sha512};
+
+use super::verify_with;
+use crate::{Algorithm, Error};
+
+/// `ES384`: ECDSA on P-384 with SHA-384.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Es384;
+
+/// An `ES384` signature (96 bytes on the wire).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Es384Signature(p384::ecdsa::Signature);
+
+impl AlgorithmSignature for Es384Signature {
+    const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(96);
+
+    fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
+        // Rejects r or s equal to zero or not below the group order.
+        p384::ecdsa::Signature::try_from(slice)
+            .map(Self)
+            .map_err(|_| anyhow::Error::msg("invalid es384 signature"))
+    }
+
+    fn as_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.0.to_bytes().to_vec())
+    }
+}
+
+impl jwt_compact::Algorithm for Es384 {
+    type SigningKey = p384::ecdsa::SigningKey;
+    type VerifyingKey = p384::ecdsa::VerifyingKey;
+    type Signature = Es384Signature;
+
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("ES384")
+    }
+
+    fn sign(&self, signing_key: &Self::SigningKey, message: &[u8]) -> Self::Signature {
+        // RFC 6979 deterministic nonce (ecdsa's DigestSigner for a 48-byte digest).
+        Es384Signature(signing_key.sign_digest(Sha384::new_with_prefix(message)))
+    }
+
+    fn verify_signature(
+        &self,
+        signature: &Self::Signature,
+        verifying_key: &Self::VerifyingKey,
+        message: &[u8],
+    ) -> bool {
+        verifying_key
+            .verify_digest(Sha384::new_with_prefix(message), &signature.0)
+            .is_ok()
+    }
+}
+
+/// `ES512`: ECDSA on P-521 with SHA-512.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Es512;
+
+/// An `ES512` signature (132 bytes on the wire).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Es512Signature(p521::ecdsa::Signature);
+
+impl AlgorithmSignature for Es512Signature {
+    const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(132);
+
+    fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
+        p521::ecdsa::Signature::try_from(slice)
+            .map(Self)
+            .map_err(|_| anyhow::Error::msg("invalid es512 signature"))
+    }
+
+    fn as_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.0.to_bytes().to_vec())
+    }
+}
+
+impl jwt_compact::Algorithm for Es512 {
+    type SigningKey = p521::ecdsa::SigningKey;
+    type VerifyingKey = p521::ecdsa::VerifyingKey;
+    type Signature = Es512Signature;
+
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("ES512")
+    }
+
+    fn sign(&self, signing_key: &Self::SigningKey, message: &[u8]) -> Self::Signature {
+        Es512Signature(p521_sign_rfc6979(signing_key, &Sha512::digest(message)))
+    }
+
+    fn verify_signature(
+        &self,
+        signature: &Self::Signature,
+        verifying_key: &Self::VerifyingKey,
+        message: &[u8],
+    ) -> bool {
+        use p521::ecdsa::signature::hazmat::PrehashVerifier as _;
+        verifying_key
+            .verify_prehash(&Sha512::digest(message), &signature.0)
+            .is_ok()
+    }
+}
+
+/// ECDSA P-521 signature of a SHA-512 digest with the RFC 6979 §3.2 nonce.
+///
+/// qlen = 521, hlen = 512: `bits2octets(h)` is `h` left-padded to 66 bytes (h < 2^512 < q,
+/// so no reduction), `int2octets(x)` is the 66-byte scalar, and each candidate `k` is the
+/// leftmost 521 bits of 66 DRBG output bytes. rfc6979's `HmacDrbg` is exactly steps
+/// 3.2.b-g (instantiate) and 3.2.h (generate, then update K and V after each candidate).
+fn p521_sign_rfc6979(key: &p521::ecdsa::SigningKey, digest: &[u8]) -> p521::ecdsa::Signature {
+    use p521::{elliptic_curve::PrimeField as _, FieldBytes, NistP521, Scalar};
+    use zeroize::Zeroize as _;
+
+    let mut z = FieldBytes::default();
+    z[66 - digest.len()..].copy_from_slice(digest);
+    let mut x = key.to_bytes();
+    let mut drbg = rfc6979::HmacDrbg::<Sha512>::new(&x, &z, &[]);
+    x.zeroize();
+    let secret: &Scalar = key.as_nonzero_scalar().as_ref();
+    loop {
+        let mut t = [0_u8; 66];
+        drbg.fill_bytes(&mut t);
+        // bits2int: keep the leftmost 521 of the 528 bits (shift right by 7).
+        let mut k_bytes = FieldBytes::default();
+        for i in (1..66).rev() {
+            k_bytes[i] = (t[i] >> 7) | (t[i - 1] << 1);
+        }
+        k_bytes[0] = t[0] >> 7;
+        t.zeroize();
+        let k = Scalar::from_repr(k_bytes);
+        k_bytes.zeroize();
+        // k must be in [1, q-1]; r and s must be non-zero. Otherwise take the next candidate
+        // (probability about 2^-260 each).
+        if let Some(k) = Option::<Scalar>::from(k) {
+            if let Ok((signature, _)) = ecdsa::hazmat::sign_prehashed::<NistP521, _>(secret, k, &z)
+            {
+                return signature;
+            }
+        }
+    }
+}
+
+/// Which curve an EC JWK names, with its coordinate size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl Curve {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "P-256" => Some(Self::P256),
+            "P-384" => Some(Self::P384),
+            "P-521" => Some(Self::P521),
+            _ => None,
+        }
+    }
+
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::P256 => "P-256",
+            Self::P384 => "P-384",
+            Self::P521 => "P-521",
+        }
+    }
+
+    /// Coordinate (and scalar) size in bytes.
+    pub(crate) const fn size(self) -> usize {
+        match self {
+            Self::P256 => 32,
+            Self::P384 => 48,
+            Self::P521 => 66,
+        }
+    }
+
+    /// The one algorithm a key on this curve is for.
+    pub(crate) const fn algorithm(self) -> Algorithm {
+        match self {
+            Self::P256 => Algorithm::Es256,
+            Self::P384 => Algorithm::Es384,
+            Self::P521 => Algorithm::Es512,
+        }
+    }
+}
+
+/// An ECDSA public key, decoded and checked to be on its curve at import.
+#[derive(Clone)]
+pub(crate) enum EcPublic {
+    P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+    P521(p521::ecdsa::VerifyingKey),
+}
+
+fn sec1_uncompressed(x: &[u8], y: &[u8]) -> Vec<u8> {
+    let mut point = Vec::with_capacity(1 + x.len() + y.len());
+    point.push(4);
+    point.extend_from_slice(x);
+    point.extend_from_slice(y);
+    point
+}
+
+impl EcPublic {
+    /// From the JWK's `x` and `y`, which RFC 7518 §6.2.1.2 requires at full length.
+    /// The point must be on the curve and not the identity.
+    pub(crate) fn from_coordinates(curve: Curve, x: &[u8], y: &[u8]) -> Result<Self, Error> {
+        if x.len() != curve.size() || y.len() != curve.size() {
+            return Err(Error::InvalidJwk(
+                "ec coordinates must be exactly the curve's field size",
+            ));
+        }
+        let point = sec1_uncompressed(x, y);
+        let invalid = |_| Error::InvalidJwk("ec public key is not a point on its curve");
+        Ok(match curve {
+            Curve::P256 => {
+                Self::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(invalid)?)
+            }
+            Curve::P384 => {
+                Self::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(invalid)?)
+            }
+            Curve::P521 => {
+                Self::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(invalid)?)
+            }
+        })
+    }
+
+    pub(crate) fn curve(&self) -> Curve {
+        match self {
+            Self::P256(_) => Curve::P256,
+            Self::P384(_) => Curve::P384,
+            Self::P521(_) => Curve::P521,
+        }
+    }
+
+    /// The uncompressed SEC1 encoding `04 || x || y`.
+    pub(crate) fn to_sec1(&self) -> Vec<u8> {
+        match self {
+            Self::P256(key) => key.to_encoded_point(false).as_bytes().to_vec(),
+            Self::P384(key) => key.to_encoded_point(false).as_bytes().to_vec(),
+            Self::P521(key) => key.to_encoded_point(false).as_bytes().to_vec(),
+        }
+    }
+
+    /// `(x, y)` at full length, for JWK export.
+    pub(crate) fn coordinates(&self) -> (Vec<u8>, Vec<u8>) {
+        let sec1 = self.to_sec1();
+        let size = self.curve().size();
+        (sec1[1..=size].to_vec(), sec1[1 + size..].to_vec())
+    }
+
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Self::P256(key) => verify_with(&Es256, key, message, signature),
+            Self::P384(key) => verify_with(&Es384, key, message, signature),
+            Self::P521(key) => verify_with(&Es512, key, message, signature),
+        }
+    }
+}
+
+/// An ECDSA private key (feature `sign`).
+#[cfg(feature = "sign")]
+#[derive(Clone)]
+pub(crate) enum EcPrivate {
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
+}
+
+#[cfg(feature = "sign")]
+impl EcPrivate {
+    /// From the scalar `d` (exactly the field size, RFC 7518 §6.2.2.1). Fails for zero and
+    /// for values not below the group order.
+    pub(crate) fn from_scalar(curve: Curve, d: &[u8]) -> Result<Self, Error> {
+        if d.len() != curve.size() {
+            return Err(Error::InvalidJwk(
+                "ec private scalar must be exactly the curve's field size",
+            ));
+        }
+        let invalid = |_| Error::InvalidJwk("ec private scalar is zero or not below the order");
+        Ok(match curve {
+            Curve::P256 => Self::P256(p256::ecdsa::SigningKey::from_slice(d).map_err(invalid)?),
+            Curve::P384 => Self::P384(p384::ecdsa::SigningKey::from_slice(d).map_err(invalid)?),
+            Curve::P521 => Self::P521(p521::ecdsa::SigningKey::from_slice(d).map_err(invalid)?),
+        })
+    }
+
+    pub(crate) fn public(&self) -> EcPublic {
+        match self {
+            Self::P256(key) => EcPublic::P256(*key.verifying_key()),
+            Self::P384(key) => EcPublic::P384(*key.verifying_key()),
+            Self::P521(key) => EcPublic::P521(p521::ecdsa::VerifyingKey::from(key)),
+        }
+    }
+
+    /// The scalar, big-endian at full length. Handle with care.
+    pub(crate) fn scalar(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        zeroize::Zeroizing::new(match self {
+            Self::P256(key) => key.to_bytes().to_vec(),
+            Self::P384(key) => key.to_bytes().to_vec(),
+            Self::P521(key) => key.to_bytes().to_vec(),
+        })
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+        use jwt_compact::Algorithm as _;
+        match self {
+            Self::P256(key) => Es256.sign(key, message).to_bytes().to_vec(),
+            Self::P384(key) => Es384.sign(key, message).as_bytes().into_owned(),
+            Self::P521(key) => Es512.sign(key, message).as_bytes().into_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jwt_compact::Algorithm as _;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 6979 A.2.7 (P-521, SHA-512, message "sample"): the deterministic signature.
+    #[test]
+    fn es512_signing_matches_rfc6979() {
+        let x = hex("00FAD06DAA62BA3B25D2FB40133DA757205DE67F5BB0018FEE8C86E1B68C7E75CAA896EB32F1F47C70855836A6D16FCC1466F6D8FBEC67DB89EC0C08B0E996B83538");
+        let key = p521::ecdsa::SigningKey::from_slice(&x).unwrap();
+        let signature = Es512.sign(&key, b"sample");
+        let bytes = signature.as_bytes();
+        let r = hex("00C328FAFCBD79DD77850370C46325D987CB525569FB63C5D3BC53950E6D4C5F174E25A1EE9017B5D450606ADD152B534931D7D4E8455CC91F9B15BF05EC36E377FA");
+        let s = hex("00617CCE7CF5064806C467F678D3B4080D6F1CC50AF26CA209417308281B68AF282623EAA63E5B5C0723D8B8C37FF0777B1A20F8CCB1DCCC43997F1EE0E44DA4A67A");
+        assert_eq!(&bytes[..66], &r[..]);
+        assert_eq!(&bytes[66..], &s[..]);
+        let public = p521::ecdsa::VerifyingKey::from(&key);
+        assert!(Es512.verify_signature(&signature, &public, b"sample"));
+        assert!(!Es512.verify_signature(&signature, &public, b"samplf"));
+    }
+
+    /// RFC 6979 A.2.6 (P-384, SHA-384, "sample"): ES384 signing is deterministic too.
+    #[test]
+    fn es384_signing_matches_rfc6979() {
+        let x = hex("6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA9AA47740787137D896D5724E4C70A825F872C9EA60D2EDF5");
+        let key = p384::ecdsa::SigningKey::from_slice(&x).unwrap();
+        let bytes = Es384.sign(&key, b"sample").as_bytes().into_owned();
+        let r = hex("94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE46");
+        let s = hex("99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8");
+        assert_eq!(&bytes[..48], &r[..]);
+        assert_eq!(&bytes[48..], &s[..]);
+    }
+
+    #[test]
+    fn rejects_off_curve_points_and_short_coordinates() {
+        assert!(EcPublic::from_coordinates(Curve::P256, &[1; 32], &[2; 32]).is_err());
+        assert!(EcPublic::from_coordinates(Curve::P256, &[1; 31], &[2; 32]).is_err());
+        assert!(EcPublic::from_coordinates(Curve::P521, &[0; 66], &[0; 66]).is_err());
+    }
+
+    #[test]
+    fn zero_and_overlong_signatures_fail() {
+        let key = p384::ecdsa::SigningKey::from_slice(&[3; 48]).unwrap();
+        let public = EcPublic::P384(*key.verifying_key());
+        assert!(!public.verify(b"m", &[0; 96]));
+        assert!(!public.verify(b"m", &[0; 97]));
+        assert!(!public.verify(b"m", &[]));
+    }
+}

@@ -1,0 +1,204 @@
+//! RS256/384/512 and PS256/384/512 over jwt-compact's `Rsa` (the `rsa` crate).
+//!
+//! Key strength is checked at import: the modulus is at least 2048 bits (RFC 7518 §3.3,
+//! §3.5) and at most 16384 (a bound on verification cost), the exponent odd and in the
+//! `rsa` crate's range (3 ..= 2^33 - 1). The signature must be exactly the modulus length
+//! (checked here, before any big-number work).
+
+use jwt_compact::alg::{Rsa, RsaPublicKey};
+use rsa::{traits::PublicKeyParts as _, BigUint};
+
+use super::verify_with;
+use crate::{Algorithm, Error};
+
+/// Smallest accepted modulus, in bits.
+pub(crate) const MIN_MODULUS_BITS: usize = 2048;
+/// Largest accepted modulus, in bits.
+pub(crate) const MAX_MODULUS_BITS: usize = 16384;
+
+/// jwt-compact's algorithm value for an RS*/PS* [`Algorithm`].
+pub(crate) fn jwt_alg(alg: Algorithm) -> Option<Rsa> {
+    Some(match alg {
+        Algorithm::Rs256 => Rsa::rs256(),
+        Algorithm::Rs384 => Rsa::rs384(),
+        Algorithm::Rs512 => Rsa::rs512(),
+        Algorithm::Ps256 => Rsa::ps256(),
+        Algorithm::Ps384 => Rsa::ps384(),
+        Algorithm::Ps512 => Rsa::ps512(),
+        _ => return None,
+    })
+}
+
+/// Strips leading zero octets (RFC 7518 §6.3.1.1 forbids them, but some producers emit one;
+/// the value is the same).
+fn unsigned(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+/// Checks the modulus size and builds the public key.
+pub(crate) fn public_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Error> {
+    let n = unsigned(n);
+    let e = unsigned(e);
+    // `unsigned` left no leading zero octet, so the first octet has at most 7 zero bits.
+    let bits = n
+        .first()
+        .map_or(0, |b| n.len() * 8 - b.leading_zeros() as usize);
+    if bits < MIN_MODULUS_BITS {
+        return Err(Error::InvalidJwk("rsa modulus is shorter than 2048 bits"));
+    }
+    if bits > MAX_MODULUS_BITS {
+        return Err(Error::InvalidJwk("rsa modulus is longer than 16384 bits"));
+    }
+    if e.len() > 8 {
+        return Err(Error::InvalidJwk("rsa public exponent is too large"));
+    }
+    // The rsa crate checks: n odd, e odd, 2 < e <= 2^33 - 1, e < n.
+    RsaPublicKey::new_with_max_size(
+        BigUint::from_bytes_be(n),
+        BigUint::from_bytes_be(e),
+        MAX_MODULUS_BITS,
+    )
+    .map_err(|_| Error::InvalidJwk("rsa public key has an invalid modulus or exponent"))
+}
+
+/// Verifies an RS*/PS* signature. A signature that is not exactly the modulus length fails.
+pub(crate) fn verify(alg: Algorithm, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
+    if signature.len() != key.size() {
+        return false;
+    }
+    match jwt_alg(alg) {
+        Some(rsa) => verify_with(&rsa, key, message, signature),
+        None => false,
+    }
+}
+
+/// The modulus and exponent, big-endian without leading zeros (JWK export, thumbprints).
+pub(crate) fn components(key: &RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
+    (key.n().to_bytes_be(), key.e().to_bytes_be())
+}
+
+#[cfg(feature = "sign")]
+pub(crate) use self::signing::*;
+
+#[cfg(feature = "sign")]
+mod signing {
+    use jwt_compact::{alg::RsaPrivateKey, Algorithm as _, AlgorithmSignature as _};
+    use rand_core::RngCore as _;
+    use rsa::{
+        traits::{PrivateKeyParts as _, PublicKeyParts as _},
+        BigUint,
+    };
+
+    use super::{jwt_alg, unsigned};
+    use crate::{Algorithm, Error};
+
+    /// The members of an RSA private JWK (RFC 7518 §6.3.2), big-endian.
+    pub(crate) struct PrivateParts<'a> {
+        pub(crate) n: &'a [u8],
+        pub(crate) e: &'a [u8],
+        pub(crate) d: &'a [u8],
+        pub(crate) p: &'a [u8],
+        pub(crate) q: &'a [u8],
+        pub(crate) dp: &'a [u8],
+        pub(crate) dq: &'a [u8],
+        pub(crate) qi: &'a [u8],
+    }
+
+    /// Builds and validates a two-prime private key: `p * q == n`, `d * e == 1` modulo
+    /// `p - 1` and `q - 1` (the `rsa` crate's `validate`), and the supplied CRT values
+    /// equal the ones derived from `d`, `p`, `q`. The `rsa` crate signs keys up to 4096 bits.
+    pub(crate) fn private_key(parts: &PrivateParts<'_>) -> Result<RsaPrivateKey, Error> {
+        let big = |bytes: &[u8]| BigUint::from_bytes_be(unsigned(bytes));
+        let public = super::public_key(parts.n, parts.e)?;
+        if public.n().bits() > 4096 {
+            return Err(Error::NotSupported(
+                "rsa signing keys longer than 4096 bits",
+            ));
+        }
+        let key = RsaPrivateKey::from_components(
+            big(parts.n),
+            big(parts.e),
+            big(parts.d),
+            vec![big(parts.p), big(parts.q)],
+        )
+        .map_err(|_| Error::InvalidJwk("rsa private key is inconsistent"))?;
+        let crt_matches = key.dp() == Some(&big(parts.dp))
+            && key.dq() == Some(&big(parts.dq))
+            && key.crt_coefficient() == Some(big(parts.qi));
+        if !crt_matches {
+            return Err(Error::InvalidJwk("rsa crt parameters do not match the key"));
+        }
+        Ok(key)
+    }
+
+    /// The private members for JWK export, big-endian.
+    pub(crate) fn private_components(key: &RsaPrivateKey) -> Option<[Vec<u8>; 6]> {
+        let [p, q] = key.primes() else { return None };
+        Some([
+            key.d().to_bytes_be(),
+            p.to_bytes_be(),
+            q.to_bytes_be(),
+            key.dp()?.to_bytes_be(),
+            key.dq()?.to_bytes_be(),
+            key.crt_coefficient()?.to_bytes_be(),
+        ])
+    }
+
+    /// Signs with jwt-compact's `Rsa`. PSS salts and PKCS#1 v1.5 blinding draw from the
+    /// operating system's RNG (`OsRng`), which jwt-compact unwraps: it is probed first, so
+    /// a target without a randomness source gets an error instead of a panic.
+    pub(crate) fn sign(
+        alg: Algorithm,
+        key: &RsaPrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        let rsa = jwt_alg(alg).ok_or(Error::AlgNotAllowed)?;
+        let mut probe = [0_u8; 1];
+        rand_core::OsRng
+            .try_fill_bytes(&mut probe)
+            .map_err(|_| Error::NotSupported("rsa signing without a randomness source"))?;
+        Ok(rsa.sign(key, message).as_bytes().into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_weak_and_absurd_moduli() {
+        let mut n = vec![0xff_u8; 128]; // 1024 bits
+        n[127] |= 1;
+        assert_eq!(
+            public_key(&n, &[1, 0, 1]).unwrap_err(),
+            Error::InvalidJwk("rsa modulus is shorter than 2048 bits")
+        );
+        let mut n = vec![0xff_u8; 2049]; // 16392 bits
+        n[2048] |= 1;
+        assert_eq!(
+            public_key(&n, &[1, 0, 1]).unwrap_err(),
+            Error::InvalidJwk("rsa modulus is longer than 16384 bits")
+        );
+        // 2047 bits, even with a leading zero octet.
+        let mut n = vec![0x7f_u8; 256];
+        n[255] |= 1;
+        let mut padded = vec![0];
+        padded.extend_from_slice(&n);
+        assert!(public_key(&padded, &[1, 0, 1]).is_err());
+        assert!(public_key(&[0; 300], &[1, 0, 1]).is_err());
+        assert!(public_key(&[], &[1, 0, 1]).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_exponents() {
+        let mut n = vec![0xff_u8; 256];
+        n[255] |= 1;
+        assert!(public_key(&n, &[1, 0, 1]).is_ok());
+        assert!(public_key(&n, &[1]).is_err());
+        assert!(public_key(&n, &[2]).is_err());
+        assert!(public_key(&n, &[1, 0, 0]).is_err());
+        assert!(public_key(&n, &[1; 9]).is_err());
+        assert!(public_key(&n, &[]).is_err());
+    }
+}
