@@ -94,11 +94,16 @@ run_logged() {
   else
     "$@" >"$log" 2>&1 &
     pid=$!
-    # Same process group as make: Ctrl-C reaches the child too; the trap only stops waiting.
+    # Same process group as make: Ctrl-C stops the child as well as this loop.
+    local next=$((start + 30))
     while kill -0 "$pid" 2>/dev/null; do
       sleep 1
-      if (( ($(date +%s) - start) % 30 == 0 )); then
-        say "... $label: $(elapsed "$start") ($(grep -c 'Compiling' "$log" || true) crates compiled, log $log)"
+      if (( $(date +%s) >= next )); then
+        local crates progress=""
+        crates="$(grep -c 'Compiling' "$log" || true)"
+        [[ "$crates" -gt 0 ]] && progress=", $crates crates compiled"
+        say "... $label: $(elapsed "$start")$progress (log $log)"
+        next=$((next + 30))
       fi
     done
     wait "$pid" || rc=$?
