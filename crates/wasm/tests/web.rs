@@ -104,8 +104,13 @@ fn hmac_secret_bytes_verify() {
         let token = k.sign(&claims(json!({})), None).expect("sign");
         let secret = k.private_jwk()["k"].as_str().expect("k").to_owned();
         let secret = b64url_decode(&secret);
-        let v = JsVerifier::from_secret(&secret, alg.as_str(), None, POLICY).expect("verifier");
+        // The signer puts its kid in the header: the secret needs the same kid.
+        let kid = Some(k.kid().to_owned());
+        let v = JsVerifier::from_secret(&secret, alg.as_str(), kid, POLICY).expect("verifier");
         assert!(v.verify(&token, now()).is_ok(), "{alg}");
+        let no_kid =
+            JsVerifier::from_secret(&secret, alg.as_str(), None, POLICY).expect("verifier");
+        expect_code(no_kid.verify(&token, now()), "ERR_JWKS_NO_MATCHING_KEY");
     }
 }
 

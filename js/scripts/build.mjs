@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Builds the npm package from source into js/dist/ (git-ignored):
+//   1. cargo build -p revocable-wasm --target wasm32-unknown-unknown --release
+//   2. wasm-bindgen (the CLI pinned to the exact version in Cargo.lock) for the targets
+//      nodejs (Node CJS), experimental-nodejs-module (Node ESM) and web (browsers, bundlers,
+//      and workerd, which imports the .wasm as a module and calls initSync). The three emit
+//      the same .wasm, so the package ships ONE wasm next to three small glue files.
+//   3. wasm-opt (npm binaryen) on that wasm.
+//   4. CommonJS bundles of the ESM source (esbuild) and .d.cts copies of the types.
+//
+// Usage: node scripts/build.mjs [--check] [--features=a,b] [--out=DIR] [--opt=-O3]
+//   --check      only verify that a complete build exists (npm prepack)
+//   --features   extra cargo features of revocable-wasm (measurements)
+//   --out        output directory instead of js/dist
+//   --opt        wasm-opt optimisation flag (default -O3; see README "Size")
+// Tools: WASM_BINDGEN_BIN (default <repo>/.tools/bin/wasm-bindgen), WASM_OPT_BIN (default
+// <repo>/tools/node_modules/.bin/wasm-opt), ESBUILD_PACKAGE (default <repo>/tools/node_modules/esbuild).
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+
+const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(JS, '..');
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, ...value] = arg.replace(/^--/, '').split('=');
+    return [key, value.length ? value.join('=') : true];
+  }),
+);
+const OUT = args.has('out') ? resolve(String(args.get('out'))) : join(JS, 'dist');
+const WASM_NAME = 'revocable_wasm_bg.wasm';
+
+// What the published package needs from dist/ (package.json "files" lists the same).
+export const BUILT_FILES = [
+  `wasm/${WASM_NAME}`,
+  'wasm/node.cjs',
+  'wasm/node.mjs',
+  'wasm/web.js',
+  'cjs/index.cjs',
+  'cjs/express.cjs',
+  'cjs/index.d.cts',
+  'cjs/express.d.cts',
+];
+
+function die(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function run(cmd, argv, options = {}) {
+  const shown = [relative(process.cwd(), cmd) || cmd, ...argv].join(' ');
+  console.log(`build: $ ${shown}`);
+  const result = spawnSync(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  if (result.error) die(`${cmd}: ${result.error.message}`);
+  if (result.status !== 0) die(`${shown} exited with ${result.status}`);
+  return result;
+}
+
+function sha256(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+function lockedVersion(crate) {
+  const lock = readFileSync(join(ROOT, 'Cargo.lock'), 'utf8');
+  const match = new RegExp(`\\[\\[package\\]\\]\\nname = "${crate}"\\nversion = "([^"]+)"`).exec(lock);
+  if (!match) die(`${crate} is not in Cargo.lock`);
+  return match[1];
+}
+
+if (args.has('check')) {
+  const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
+  if (missing.length) die(`incomplete build in ${OUT} (missing ${missing.join(', ')}): run \`npm run build\` or \`make build-js\``);
+  console.log('build: dist/ is complete');
+  process.exit(0);
+}
+
+// 1. cargo
+const features = args.has('features') ? ['--features', String(args.get('features'))] : [];
+run('cargo', ['build', '-p', 'revocable-wasm', '--target', 'wasm32-unknown-unknown', '--release', ...features], { cwd: ROOT });
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
+const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'revocable_wasm.wasm');
+if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
+
+// 2. wasm-bindgen, exactly the crate's version
+const bindgen = process.env.WASM_BINDGEN_BIN ?? join(ROOT, '.tools', 'bin', 'wasm-bindgen');
+if (!existsSync(bindgen)) die(`${bindgen} is missing: run \`make tools\` (cargo install wasm-bindgen-cli --root .tools)`);
+const wanted = lockedVersion('wasm-bindgen');
+const have = spawnSync(bindgen, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+if (have !== `wasm-bindgen ${wanted}`) die(`${bindgen} is "${have}", Cargo.lock has wasm-bindgen ${wanted}: they must match exactly`);
+
+rmSync(OUT, { recursive: true, force: true });
+const staging = join(OUT, '.bindgen');
+const targets = {
+  nodejs: 'node.cjs',
+  'experimental-nodejs-module': 'node.mjs',
+  web: 'web.js',
+};
+mkdirSync(join(OUT, 'wasm'), { recursive: true });
+let wasmHash;
+for (const [target, glueName] of Object.entries(targets)) {
+  const dir = join(staging, target);
+  run(bindgen, ['--target', target, '--out-dir', dir, '--out-name', 'revocable_wasm', '--no-typescript', cargoWasm]);
+  const hash = sha256(join(dir, WASM_NAME));
+  if (wasmHash !== undefined && hash !== wasmHash) {
+    die(`wasm-bindgen emitted a different .wasm for --target ${target}: the one-wasm layout no longer holds`);
+  }
+  wasmHash = hash;
+  // The glue files keep loading "revocable_wasm_bg.wasm" from their own directory.
+  const glue = readFileSync(join(dir, 'revocable_wasm.js'), 'utf8').replace(/^\/\* @ts-self-types=.*\*\/\n/, '');
+  writeFileSync(join(OUT, 'wasm', glueName), glue);
+}
+
+// 3. wasm-opt
+const wasmOpt = process.env.WASM_OPT_BIN ?? join(ROOT, 'tools', 'node_modules', '.bin', 'wasm-opt');
+if (!existsSync(wasmOpt)) die(`${wasmOpt} is missing: run \`make tools\` (npm ci in tools/)`);
+const optFlag = String(args.get('opt') ?? '-O3');
+// Features come from the module's target_features section (reference types, bulk memory...).
+run(wasmOpt, [optFlag, join(staging, 'web', WASM_NAME), '-o', join(OUT, 'wasm', WASM_NAME)]);
+rmSync(staging, { recursive: true, force: true });
+
+// 4. CommonJS bundles and their types
+const esbuildPackage = process.env.ESBUILD_PACKAGE ?? join(ROOT, 'tools', 'node_modules', 'esbuild');
+if (!existsSync(esbuildPackage)) die(`${esbuildPackage} is missing: run \`make tools\` (npm ci in tools/)`);
+const esbuild = await import(pathToFileURL(join(esbuildPackage, 'lib', 'main.js')).href);
+// The Node ESM glue becomes the CJS glue next to the bundle (same wasm, loaded with require).
+const cjsGlue = {
+  name: 'revocable-cjs-glue',
+  setup(build) {
+    build.onResolve({ filter: /dist\/wasm\/node\.mjs$/ }, () => ({ path: '../wasm/node.cjs', external: true }));
+  },
+};
+mkdirSync(join(OUT, 'cjs'), { recursive: true });
+for (const [entry, outfile] of [
+  ['src/entry/node.js', 'cjs/index.cjs'],
+  ['src/express.js', 'cjs/express.cjs'],
+]) {
+  await esbuild.build({
+    entryPoints: [join(JS, entry)],
+    outfile: join(OUT, outfile),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    plugins: [cjsGlue],
+    logLevel: 'warning',
+    banner: { js: '// Generated by js/scripts/build.mjs from the ESM source in src/. Do not edit.' },
+  });
+}
+copyFileSync(join(JS, 'types', 'index.d.ts'), join(OUT, 'cjs', 'index.d.cts'));
+writeFileSync(
+  join(OUT, 'cjs', 'express.d.cts'),
+  readFileSync(join(JS, 'types', 'express.d.ts'), 'utf8').replaceAll("'./index.js'", "'./index.cjs'"),
+);
+
+const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
+if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);
+
+// Sizes (raw, gzip -9, brotli -11) of the shipped wasm, also written to dist/sizes.json.
+const wasmBytes = readFileSync(join(OUT, 'wasm', WASM_NAME));
+const sizes = {
+  wasmOpt: optFlag,
+  features: features[1] ?? '',
+  rawBytes: wasmBytes.length,
+  gzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
+  brotliBytes: brotliCompressSync(wasmBytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  unoptimizedBytes: statSync(cargoWasm).size,
+};
+writeFileSync(join(OUT, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+console.log(
+  `build: ${relative(JS, join(OUT, 'wasm', WASM_NAME))}: ${kb(sizes.rawBytes)} raw, ${kb(sizes.gzipBytes)} gzip, ${kb(sizes.brotliBytes)} brotli (wasm-opt ${optFlag}; shared by the node, web and workerd entries)`,
+);

@@ -1,0 +1,181 @@
+// Validation of createVerifier() options. Every mistake is a TypeError naming the option,
+// thrown before anything is fetched; values (secrets, keys) never appear in messages.
+
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+
+/** Defaults, documented in the README and types/index.d.ts. */
+export const DEFAULTS = Object.freeze({
+  revocationIntervalMs: 5000,
+  jwksCooldownMs: 30_000,
+  jwksMaxAgeMs: 600_000,
+  fetchTimeoutMs: 5000,
+  maxResponseBytes: 4 * 1024 * 1024,
+});
+
+const KNOWN = new Set([
+  // key sources (exactly one)
+  'jwks', 'jwksUri', 'secret',
+  // claims policy (passed to the core)
+  'issuer', 'audience', 'algorithms', 'clockTolerance', 'maxTokenAge', 'requiredClaims', 'typ',
+  // revocation feed
+  'revocationUri', 'serviceKey', 'revocationIntervalMs',
+  // remote sources
+  'jwksCooldownMs', 'jwksMaxAgeMs', 'fetchTimeoutMs', 'maxResponseBytes', 'fetch', 'onError',
+  // time
+  'clock',
+  // reserved: the verified-token cache (DESIGN.md "Performance")
+  'cache',
+]);
+
+function fail(message) {
+  return new TypeError(`createVerifier: ${message}`);
+}
+
+function oneOrMany(name, value) {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' && v !== '')) {
+    throw fail(`${name} is required: a non-empty string or array of non-empty strings`);
+  }
+  return list;
+}
+
+function stringList(name, value) {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw fail(`${name} must be an array of non-empty strings`);
+  }
+  return value;
+}
+
+function seconds(name, value) {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+    throw fail(`${name} must be a whole number of seconds (0 to 2^32-1)`);
+  }
+  return value;
+}
+
+function integer(name, value, fallback, min, unit) {
+  if (value === undefined) return fallback;
+  // 2^31-1: the largest delay setTimeout honours.
+  if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw fail(`${name} must be a whole number of ${unit} >= ${min}`);
+  }
+  return value;
+}
+
+const millis = (name, value, fallback, min) => integer(name, value, fallback, min, 'milliseconds');
+
+function httpUrl(name, value) {
+  let url;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw fail(`${name} must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw fail(`${name} must be an absolute http(s) URL`);
+  }
+  return url.href;
+}
+
+function keySource(options, algorithms) {
+  const given = ['jwks', 'jwksUri', 'secret'].filter((name) => options[name] !== undefined);
+  if (given.length !== 1) {
+    throw fail(`exactly one key source is required: jwks, jwksUri or secret (got ${given.length ? given.join(', ') : 'none'})`);
+  }
+  const [kind] = given;
+  if (kind === 'jwks') {
+    const { jwks } = options;
+    if (jwks === null || typeof jwks !== 'object' || Array.isArray(jwks)) {
+      throw fail('jwks must be a JWKS object ({ keys: [...] }) or a single JWK object');
+    }
+    // A JWKS has `keys`; an object with `kty` is one JWK.
+    if (Array.isArray(jwks.keys)) return { kind, jwksJson: JSON.stringify(jwks) };
+    if (typeof jwks.kty === 'string') return { kind, jwkJson: JSON.stringify(jwks) };
+    throw fail('jwks must be a JWKS object ({ keys: [...] }) or a single JWK object');
+  }
+  if (kind === 'jwksUri') return { kind, url: httpUrl('jwksUri', options.jwksUri) };
+
+  const { secret } = options;
+  let bytes;
+  if (typeof secret === 'string' && secret !== '') bytes = new TextEncoder().encode(secret);
+  else if (secret instanceof Uint8Array && secret.byteLength > 0) bytes = new Uint8Array(secret);
+  else throw fail('secret must be a non-empty string or Uint8Array');
+  // The key fixes its algorithm: a secret is for one HMAC algorithm.
+  const hmac = algorithms ?? ['HS256'];
+  if (hmac.length !== 1 || !HMAC_ALGORITHMS.includes(hmac[0])) {
+    throw fail(`a secret is a key for one HMAC algorithm: set algorithms to one of ${HMAC_ALGORITHMS.join(', ')}`);
+  }
+  return { kind, secret: bytes, alg: hmac[0] };
+}
+
+/**
+ * Checks `options` and splits them into the core's policy (JSON text), the key source,
+ * the revocation feed settings and the remote-source settings.
+ */
+export function normalizeOptions(options) {
+  if (options === null || typeof options !== 'object') throw fail('options object is required');
+  for (const name of Object.keys(options)) {
+    if (!KNOWN.has(name)) throw fail(`unknown option "${name}"`);
+  }
+  if (options.cache !== undefined) {
+    throw fail('the verified-token cache is not available in this version (option "cache")');
+  }
+
+  const algorithms = stringList('algorithms', options.algorithms);
+  if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) {
+    throw fail('typ must be a non-empty string');
+  }
+  // Field names are the core's Policy (camelCase); undefined fields are left out.
+  const policy = {
+    issuer: oneOrMany('issuer', options.issuer),
+    audience: oneOrMany('audience', options.audience),
+    algorithms,
+    clockTolerance: seconds('clockTolerance', options.clockTolerance),
+    maxTokenAge: seconds('maxTokenAge', options.maxTokenAge),
+    requiredClaims: stringList('requiredClaims', options.requiredClaims),
+    typ: options.typ,
+  };
+
+  const keys = keySource(options, algorithms);
+
+  let revocations = null;
+  if (options.revocationUri !== undefined) {
+    if (typeof options.serviceKey !== 'string' || options.serviceKey === '') {
+      throw fail('serviceKey (the bearer credential for the revocation feed) is required with revocationUri');
+    }
+    revocations = {
+      url: httpUrl('revocationUri', options.revocationUri),
+      serviceKey: options.serviceKey,
+      intervalMs: millis('revocationIntervalMs', options.revocationIntervalMs, DEFAULTS.revocationIntervalMs, 50),
+    };
+  } else if (options.serviceKey !== undefined || options.revocationIntervalMs !== undefined) {
+    throw fail('serviceKey and revocationIntervalMs only apply with revocationUri');
+  }
+
+  for (const name of ['fetch', 'onError', 'clock']) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw fail(`${name} must be a function`);
+  }
+  // Called through a wrapper: some runtimes reject a detached `fetch` ("Illegal invocation").
+  const fetchImpl = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  if ((keys.kind === 'jwksUri' || revocations) && !options.fetch && typeof globalThis.fetch !== 'function') {
+    throw fail('no fetch available: pass options.fetch');
+  }
+
+  return {
+    policyJson: JSON.stringify(policy),
+    explicitAlgorithms: algorithms !== undefined,
+    keys,
+    revocations,
+    remote: {
+      fetch: fetchImpl,
+      timeoutMs: millis('fetchTimeoutMs', options.fetchTimeoutMs, DEFAULTS.fetchTimeoutMs, 1),
+      maxBytes: integer('maxResponseBytes', options.maxResponseBytes, DEFAULTS.maxResponseBytes, 1, 'bytes'),
+      cooldownMs: millis('jwksCooldownMs', options.jwksCooldownMs, DEFAULTS.jwksCooldownMs, 0),
+      maxAgeMs: millis('jwksMaxAgeMs', options.jwksMaxAgeMs, DEFAULTS.jwksMaxAgeMs, 0),
+    },
+    onError: options.onError ?? null,
+    clock: options.clock ?? Date.now,
+  };
+}

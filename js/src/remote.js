@@ -1,0 +1,100 @@
+// Fetching a remote source (JWKS, revocation feed) with a timeout, a size cap and an abort
+// signal, classifying every failure into a RemoteSourceError. Runs on any fetch: Node 20+,
+// browsers, workerd.
+
+import { RemoteSourceError } from './errors.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+async function readCapped(response, maxBytes, fail) {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw fail('ERR_REMOTE_TOO_LARGE', `response larger than ${maxBytes} bytes`);
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw fail('ERR_REMOTE_TOO_LARGE', `response larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw fail('ERR_REMOTE_INVALID', 'response is not utf-8 text');
+  }
+}
+
+/**
+ * GETs `url`. Resolves `{ status: 304, headers }` for Not Modified, `{ status, headers, text }`
+ * for a 2xx; rejects with a RemoteSourceError for anything else (never with the response body
+ * or the request's credentials in the message).
+ *
+ * @param {object} options
+ * @param {typeof fetch} options.fetch
+ * @param {string} options.url
+ * @param {'jwks' | 'revocations'} options.source
+ * @param {Record<string, string>} [options.headers]
+ * @param {number} options.timeoutMs
+ * @param {number} options.maxBytes
+ * @param {AbortSignal} [options.signal] aborts the request (the verifier's close()).
+ */
+export async function fetchText({ fetch: fetchImpl, url, source, headers, timeoutMs, maxBytes, signal }) {
+  const what = source === 'jwks' ? 'jwks' : 'revocation feed';
+  const fail = (code, detail, extra = {}) =>
+    new RemoteSourceError(`${what} fetch failed: ${detail}`, { code, source, ...extra });
+
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  // A pending fetch timeout must never keep a Node process alive on its own.
+  timer.unref?.();
+  const onAbort = () => controller.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const classify = (err) => {
+    if (err instanceof RemoteSourceError) return err;
+    if (timedOut) return fail('ERR_REMOTE_TIMEOUT', `no response within ${timeoutMs} ms`);
+    if (signal?.aborted) return fail('ERR_REMOTE_UNREACHABLE', 'aborted (verifier closed)');
+    return fail('ERR_REMOTE_UNREACHABLE', 'network error', { cause: err });
+  };
+
+  try {
+    const response = await fetchImpl(url, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...headers },
+      signal: controller.signal,
+    });
+    if (response.status === 304) {
+      await response.body?.cancel().catch(() => {});
+      return { status: 304, headers: response.headers };
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {});
+      throw fail('ERR_REMOTE_STATUS', `http status ${response.status}`, { status: response.status });
+    }
+    const text = await readCapped(response, maxBytes, fail);
+    return { status: response.status, headers: response.headers, text };
+  } catch (err) {
+    throw classify(err);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

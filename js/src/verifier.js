@@ -1,0 +1,307 @@
+// createVerifier(): the wasm verifier (revocable-core) plus the parts that need IO and
+// timers, which the core deliberately has none of: remote JWKS, the revocation feed poller,
+// status and error reporting. Every verification decision stays in the core.
+
+import { unverifiedKid } from './decode.js';
+import { JwtError, RemoteSourceError, toJwtError } from './errors.js';
+import { normalizeOptions } from './options.js';
+import { fetchText } from './remote.js';
+
+function newSourceState(now) {
+  return { updatedAt: now, lastAttemptAt: now, failures: 0, lastError: null };
+}
+
+function sourceStatus(state) {
+  return {
+    updatedAt: state.updatedAt,
+    lastAttemptAt: state.lastAttemptAt,
+    stale: state.failures > 0,
+    failures: state.failures,
+    lastError: state.lastError && { ...state.lastError },
+  };
+}
+
+/** A verifier created by createVerifier(); see types/index.d.ts for the public contract. */
+class RevocableVerifier {
+  #inner;
+  #clock;
+  #onError;
+  #closed = false;
+  // Aborts in-flight fetches on close().
+  #abort = new AbortController();
+  #remote;
+  // { kind, state, kids, algorithms, url?, inflight? }
+  #keys;
+  // null | { url, serviceKey, intervalMs, etag, timer, entries, state }
+  #revocations = null;
+  // Whether options.algorithms fixed the allow-list (else it follows the keys).
+  #explicitAlgorithms;
+
+  /** @internal Use createVerifier(). */
+  constructor(inner, opts, now) {
+    this.#inner = inner;
+    this.#clock = opts.clock;
+    this.#onError = opts.onError;
+    this.#remote = opts.remote;
+    this.#explicitAlgorithms = opts.explicitAlgorithms;
+    this.#keys = { kind: opts.keys.kind, url: opts.keys.url, inflight: null, state: newSourceState(now) };
+    this.#readKeys();
+  }
+
+  /** @internal Loads the key source and the first revocation snapshot; rejects on failure. */
+  static async create(WasmVerifier, options) {
+    const opts = normalizeOptions(options);
+    const started = Date.now();
+    let inner;
+    try {
+      const keys = opts.keys;
+      if (keys.kind === 'secret') {
+        inner = WasmVerifier.fromSecret(keys.secret, keys.alg, undefined, opts.policyJson);
+        keys.secret.fill(0);
+      } else if (keys.kind === 'jwks') {
+        inner = keys.jwksJson !== undefined
+          ? WasmVerifier.fromJwks(keys.jwksJson, opts.policyJson)
+          : WasmVerifier.fromJwk(keys.jwkJson, opts.policyJson);
+      } else {
+        const { text } = await fetchText({ ...opts.remote, url: keys.url, source: 'jwks' });
+        try {
+          inner = WasmVerifier.fromJwks(text, opts.policyJson);
+        } catch (err) {
+          throw remoteInvalid('jwks', err);
+        }
+      }
+    } catch (err) {
+      throw toJwtError(err);
+    }
+    const verifier = new RevocableVerifier(inner, opts, started);
+    if (opts.revocations) {
+      try {
+        await verifier.#startRevocations(opts.revocations, started);
+      } catch (err) {
+        verifier.close();
+        throw err;
+      }
+    }
+    return verifier;
+  }
+
+  /**
+   * Verifies `token` synchronously and returns its payload. Throws a JwtError.
+   * An unknown `kid` with a remote JWKS fails now and starts a background refetch
+   * (respecting the cooldown); verifyAsync() waits for it.
+   */
+  verify(token) {
+    if (this.#closed) throw new Error('revocable: verify() called on a closed verifier');
+    if (typeof token !== 'string') {
+      throw new JwtError('invalid jwt: token must be a string', { code: 'ERR_JWT_INVALID' });
+    }
+    // The verified-token cache (DESIGN.md "Performance", a later change) slots in here: a hit
+    // re-runs the time checks and the revocation snapshot, a miss falls through to the core.
+    let payload;
+    try {
+      payload = this.#inner.verify(token, this.#clock() / 1000);
+    } catch (err) {
+      const jwtError = toJwtError(err);
+      if (this.#mayBeNewKey(jwtError, token)) this.#refreshKeys();
+      throw jwtError;
+    }
+    if (this.#keys.url !== undefined) this.#refreshKeysIfOld();
+    return JSON.parse(payload);
+  }
+
+  /**
+   * Like verify(), but when the token names a key the verifier does not have and a JWKS
+   * refetch is running (or may start: cooldown), waits for it and tries once more.
+   */
+  async verifyAsync(token) {
+    try {
+      return this.verify(token);
+    } catch (err) {
+      if (!this.#keys.inflight || !this.#mayBeNewKey(err, token)) throw err;
+      if (!(await this.#keys.inflight) || this.#closed) throw err;
+      return this.verify(token);
+    }
+  }
+
+  /** Stops every timer and in-flight fetch and frees the wasm verifier. Idempotent. */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    if (this.#revocations) clearTimeout(this.#revocations.timer);
+    this.#inner.free();
+  }
+
+  /** A snapshot of the key source and the revocation feed: freshness and last errors. */
+  status() {
+    const keys = this.#keys;
+    const rev = this.#revocations;
+    return {
+      closed: this.#closed,
+      keys: {
+        source: keys.kind,
+        count: keys.kids.length,
+        kids: [...keys.kids],
+        algorithms: [...keys.algorithms],
+        ...sourceStatus(keys.state),
+      },
+      revocations: rev && {
+        entries: rev.entries,
+        intervalMs: rev.intervalMs,
+        ...sourceStatus(rev.state),
+      },
+    };
+  }
+
+  /**
+   * Whether a refetch of the remote JWKS could make this failed token verify: its kid is
+   * unknown (ERR_JWKS_NO_MATCHING_KEY), or, when the allow-list defaults to the algorithms of
+   * the current keys, it names an unknown kid with an algorithm none of them has yet
+   * (ERR_JOSE_ALG_NOT_ALLOWED, e.g. an issuer rotating from RS256 to EdDSA).
+   */
+  #mayBeNewKey(err, token) {
+    if (this.#keys.url === undefined) return false;
+    if (err?.code === 'ERR_JWKS_NO_MATCHING_KEY') return true;
+    if (err?.code !== 'ERR_JOSE_ALG_NOT_ALLOWED' || this.#explicitAlgorithms) return false;
+    const kid = unverifiedKid(token);
+    return kid !== undefined && !this.#keys.kids.includes(kid);
+  }
+
+  #readKeys() {
+    this.#keys.kids = this.#inner.keyIds().map((kid) => kid ?? null);
+    this.#keys.algorithms = this.#inner.keyAlgorithms();
+  }
+
+  #refreshKeysIfOld() {
+    const now = Date.now();
+    if (now - this.#keys.state.updatedAt > this.#remote.maxAgeMs) this.#refreshKeys(now);
+  }
+
+  /** Starts a JWKS refetch unless one runs or the cooldown has not passed. */
+  #refreshKeys(now = Date.now()) {
+    const keys = this.#keys;
+    if (keys.url === undefined || this.#closed) return null;
+    if (keys.inflight) return keys.inflight;
+    if (now - keys.state.lastAttemptAt < this.#remote.cooldownMs) return null;
+    keys.inflight = this.#loadKeys(now).finally(() => {
+      keys.inflight = null;
+    });
+    return keys.inflight;
+  }
+
+  /** Fetches the JWKS and swaps it in. Resolves true when the keys were replaced; never rejects. */
+  async #loadKeys(now) {
+    const state = this.#keys.state;
+    state.lastAttemptAt = now;
+    try {
+      const { text } = await fetchText({ ...this.#remote, url: this.#keys.url, source: 'jwks', signal: this.#abort.signal });
+      if (this.#closed) return false;
+      try {
+        this.#inner.setJwks(text);
+      } catch (err) {
+        throw remoteInvalid('jwks', err);
+      }
+      this.#readKeys();
+      this.#succeeded(state);
+      return true;
+    } catch (err) {
+      this.#sourceFailed(state, err);
+      return false;
+    }
+  }
+
+  async #startRevocations(settings, now) {
+    this.#revocations = { ...settings, etag: null, timer: undefined, entries: 0, state: newSourceState(now) };
+    const ok = await this.#pollRevocations(true);
+    if (ok) this.#scheduleRevocations();
+  }
+
+  #scheduleRevocations() {
+    const rev = this.#revocations;
+    if (this.#closed) return;
+    // A chain of timeouts, not an interval: polls never overlap, and a slow issuer slows us.
+    rev.timer = setTimeout(async () => {
+      await this.#pollRevocations(false);
+      this.#scheduleRevocations();
+    }, rev.intervalMs);
+    // Polling must never keep a Node process alive (close() is not required to exit).
+    rev.timer.unref?.();
+  }
+
+  /** One feed poll (ETag / 304 aware). `first`: reject on failure instead of reporting. */
+  async #pollRevocations(first) {
+    const rev = this.#revocations;
+    rev.state.lastAttemptAt = Date.now();
+    try {
+      const headers = { authorization: `Bearer ${rev.serviceKey}` };
+      if (rev.etag) headers['if-none-match'] = rev.etag;
+      const response = await fetchText({ ...this.#remote, url: rev.url, source: 'revocations', headers, signal: this.#abort.signal });
+      if (this.#closed) return false;
+      if (response.status !== 304) {
+        try {
+          rev.entries = this.#inner.setRevocations(response.text, this.#clock() / 1000);
+        } catch (err) {
+          throw remoteInvalid('revocations', err);
+        }
+        rev.etag = response.headers.get('etag');
+      }
+      this.#succeeded(rev.state);
+      return true;
+    } catch (err) {
+      if (first) throw err;
+      if (!this.#closed) this.#sourceFailed(rev.state, err);
+      return false;
+    }
+  }
+
+  #succeeded(state) {
+    state.updatedAt = Date.now();
+    state.failures = 0;
+  }
+
+  /** Records and reports a failed refresh; the last good keys / snapshot stay in use. */
+  #sourceFailed(state, err) {
+    state.failures += 1;
+    state.lastError = { code: err.code ?? 'ERR_REMOTE_UNREACHABLE', message: err.message, at: Date.now() };
+    if (this.#onError) {
+      try {
+        this.#onError(err);
+      } catch {
+        // A throwing hook must not break polling; the failure is still in status().
+      }
+    } else if (state.failures === 1) {
+      // Not hidden: without a hook, the first failure of a streak is logged (no secrets in it).
+      console.warn(`revocable: ${err.message}; still serving the last good copy (see verifier.status())`);
+    }
+  }
+}
+
+function remoteInvalid(source, err) {
+  const cause = toJwtError(err);
+  const what = source === 'jwks' ? 'jwks' : 'revocation feed';
+  return new RemoteSourceError(`${what} rejected: ${cause?.message ?? 'invalid'}`, {
+    code: 'ERR_REMOTE_INVALID',
+    source,
+    cause,
+  });
+}
+
+/**
+ * Binds the public API to one build of the wasm module (node, web or workerd).
+ * `init(source)` makes sure the module is instantiated (a no-op where that is synchronous).
+ */
+export function bindRuntime({ Verifier, init }) {
+  let ready;
+  function initWasm(source) {
+    ready ??= Promise.resolve(init(source)).catch((err) => {
+      ready = undefined;
+      throw err;
+    });
+    return ready.then(() => undefined);
+  }
+  async function createVerifier(options) {
+    await initWasm();
+    return RevocableVerifier.create(Verifier, options);
+  }
+  return { createVerifier, initWasm };
+}

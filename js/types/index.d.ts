@@ -1,0 +1,206 @@
+// Types of the npm package `revocable` (ESM and, copied to dist/cjs/index.d.cts, CommonJS).
+
+/** The stable error codes (the same strings as Rust `Error::code()` and the docs). */
+export type JwtErrorCode =
+  | 'ERR_JWT_INVALID'
+  | 'ERR_JWS_INVALID'
+  | 'ERR_JOSE_ALG_NOT_ALLOWED'
+  | 'ERR_JOSE_NOT_SUPPORTED'
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWK_INVALID'
+  | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+  | 'ERR_JWT_EXPIRED'
+  | 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+  | 'ERR_JWT_REVOKED';
+
+/** Why a claim check failed. */
+export type ClaimReason = 'missing' | 'invalid' | 'check_failed';
+
+/** The JWS algorithms revocable verifies (`none` never). */
+export type Algorithm =
+  | 'EdDSA'
+  | 'HS256' | 'HS384' | 'HS512'
+  | 'ES256' | 'ES384' | 'ES512'
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'PS256' | 'PS384' | 'PS512';
+
+/**
+ * A token failed verification. Match on `code`, never on `message` (which never contains the
+ * token, key material or payload values).
+ */
+export declare class JwtError extends Error {
+  constructor(message: string, details: { code: JwtErrorCode; claim?: string; reason?: ClaimReason; cause?: unknown });
+  readonly name: 'JwtError';
+  readonly code: JwtErrorCode;
+  /** For ERR_JWT_EXPIRED (`exp`, or `iat` with maxTokenAge), ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_REVOKED (`jti`, `sid` or `sub`). */
+  readonly claim?: string;
+  /** For ERR_JWT_CLAIM_VALIDATION_FAILED and ERR_JWT_EXPIRED. */
+  readonly reason?: ClaimReason;
+}
+
+export type RemoteSourceErrorCode =
+  | 'ERR_REMOTE_TIMEOUT'
+  | 'ERR_REMOTE_UNREACHABLE'
+  | 'ERR_REMOTE_STATUS'
+  | 'ERR_REMOTE_TOO_LARGE'
+  | 'ERR_REMOTE_INVALID';
+
+/**
+ * The JWKS (`jwksUri`) or the revocation feed (`revocationUri`) could not be fetched, or its
+ * body was rejected (`ERR_REMOTE_INVALID`, `cause` is the JwtError). The verifier keeps
+ * serving the last good copy.
+ */
+export declare class RemoteSourceError extends Error {
+  constructor(message: string, details: { code: RemoteSourceErrorCode; source: 'jwks' | 'revocations'; status?: number; cause?: unknown });
+  readonly name: 'RemoteSourceError';
+  readonly code: RemoteSourceErrorCode;
+  readonly source: 'jwks' | 'revocations';
+  /** The HTTP status, for ERR_REMOTE_STATUS. */
+  readonly status?: number;
+}
+
+/** A verified payload: the registered claims typed, every other claim as unknown. */
+export interface JwtPayload {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  /** Session id (revocable's issuer sets it). */
+  sid?: string;
+  /** Space-separated scopes (RFC 9068). */
+  scope?: string;
+  [claim: string]: unknown;
+}
+
+/** A JSON Web Key (RFC 7517); public members only for verification. */
+export interface Jwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  key_ops?: string[];
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  k?: string;
+  [member: string]: unknown;
+}
+
+/** A JSON Web Key Set. */
+export interface Jwks {
+  keys: Jwk[];
+}
+
+interface VerifierOptionsBase {
+  /** Accepted `iss` values (required). */
+  issuer: string | string[];
+  /** Accepted audiences; the token's `aud` must contain one (required). */
+  audience: string | string[];
+  /** Allow-list of algorithms (default: the algorithms of the configured keys). */
+  algorithms?: Algorithm[];
+  /** Seconds of tolerance for `exp`, `nbf` and `iat` (default 0). */
+  clockTolerance?: number;
+  /** Maximum age in seconds since `iat` (which then becomes required). */
+  maxTokenAge?: number;
+  /** Claims that must be present (besides `exp`, `iss`, `aud`). */
+  requiredClaims?: string[];
+  /** Expected `typ` header, e.g. `'at+jwt'` (RFC 9068): compared case-insensitively, `application/` optional. */
+  typ?: string;
+
+  /** Poll the issuer's revocation feed (`GET /v1/revocations`) into the in-memory snapshot. */
+  revocationUri?: string | URL;
+  /** Bearer credential for the feed (required with revocationUri). */
+  serviceKey?: string;
+  /** Feed poll interval in ms (default 5000). */
+  revocationIntervalMs?: number;
+
+  /** Minimum ms between JWKS refetches triggered by unknown `kid`s (default 30000). */
+  jwksCooldownMs?: number;
+  /** JWKS older than this (ms) is refetched in the background on the next verify (default 600000). */
+  jwksMaxAgeMs?: number;
+  /** Timeout of every remote fetch in ms (default 5000). */
+  fetchTimeoutMs?: number;
+  /** Largest JWKS or feed body accepted, in bytes (default 4 MiB). */
+  maxResponseBytes?: number;
+  /** The fetch to use (default globalThis.fetch), e.g. a Workers service binding's fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /**
+   * Called for every failed background refresh (JWKS refetch, feed poll): the verifier keeps
+   * serving the last good keys / snapshot and status() shows `stale: true`. Without a hook,
+   * the first failure of a streak is logged with console.warn.
+   */
+  onError?: (error: RemoteSourceError) => void;
+  /** Milliseconds since the epoch, for token time checks (default Date.now). */
+  clock?: () => number;
+}
+
+/** Options of createVerifier(): policy fields, exactly one key source, and optional feed. */
+export type VerifierOptions = VerifierOptionsBase &
+  (
+    | { /** Local keys: a JWKS or a single JWK. */ jwks: Jwks | Jwk; jwksUri?: never; secret?: never }
+    | { /** Remote JWKS, fetched at creation and refetched on unknown kid / age. */ jwksUri: string | URL; jwks?: never; secret?: never }
+    | { /** HMAC secret for the one HS algorithm in `algorithms` (default HS256); at least the hash size in bytes. */ secret: string | Uint8Array; jwks?: never; jwksUri?: never }
+  );
+
+/** Freshness of a key source or the revocation feed (times in ms since the epoch). */
+export interface SourceStatus {
+  /** Last successful load (for local keys: creation). */
+  updatedAt: number;
+  lastAttemptAt: number;
+  /** True while the last attempt failed: the last good copy is being served. */
+  stale: boolean;
+  /** Consecutive failed attempts. */
+  failures: number;
+  /** The most recent failure (kept after recovery; `stale` says whether it is current). */
+  lastError: { code: string; message: string; at: number } | null;
+}
+
+export interface VerifierStatus {
+  closed: boolean;
+  keys: SourceStatus & {
+    source: 'jwks' | 'jwksUri' | 'secret';
+    count: number;
+    kids: (string | null)[];
+    algorithms: Algorithm[];
+  };
+  revocations: (SourceStatus & { entries: number; intervalMs: number }) | null;
+}
+
+export interface Verifier {
+  /** Verifies synchronously and returns the payload; throws JwtError. */
+  verify<T extends JwtPayload = JwtPayload>(token: string): T;
+  /** Like verify(), but waits for a JWKS refetch when the token's kid is unknown. */
+  verifyAsync<T extends JwtPayload = JwtPayload>(token: string): Promise<T>;
+  /** Stops timers and in-flight fetches and frees the wasm verifier. Idempotent. */
+  close(): void;
+  /** Key source and revocation feed freshness, counts and last errors. */
+  status(): VerifierStatus;
+}
+
+/**
+ * Creates a verifier: loads the keys (fetching `jwksUri`) and, with `revocationUri`, the
+ * first revocation snapshot; rejects (TypeError for bad options, JwtError for bad keys,
+ * RemoteSourceError for a failed first fetch) otherwise.
+ */
+export declare function createVerifier(options: VerifierOptions): Promise<Verifier>;
+
+/**
+ * Loads the wasm module. Node and workerd need nothing; in browsers createVerifier() fetches
+ * `revocable_wasm_bg.wasm` next to the package's web build, and this lets you pass the
+ * module, its bytes, a Response or a URL instead (e.g. when your bundler does not emit it).
+ */
+export declare function initWasm(
+  source?: WebAssembly.Module | BufferSource | Response | Promise<Response> | URL | string,
+): Promise<void>;
+
+/**
+ * Decodes the payload WITHOUT VERIFYING ANYTHING (signature, issuer, expiry, revocation).
+ * Never base an access decision on it. Throws JwtError ERR_JWT_INVALID when the token is not
+ * a JWS with a JSON object payload.
+ */
+export declare function decodeJwt<T extends JwtPayload = JwtPayload>(token: string): T;
