@@ -162,7 +162,7 @@ export function requireAuth({ verifier, realm = 'api' } = {}) {
 
 /**
  * Requires every one of `scopes` in the verified token's `scope` claim (a space-separated
- * string, RFC 9068, or an array of strings). Use after requireAuth(). Answers 403
+ * string, RFC 9068). Use after requireAuth(). Answers 403
  * `insufficient_scope` with `scope="..."` naming what the resource needs.
  *
  * @param {...string} scopes
@@ -177,8 +177,8 @@ export function requireScope(...scopes) {
     if (auth === null || typeof auth !== 'object') {
       return next(new Error('revocable/express: requireScope() must come after requireAuth()'));
     }
-    const claim = auth.scope;
-    const granted = typeof claim === 'string' ? claim.split(' ') : Array.isArray(claim) ? claim : [];
+    // The core type-checks `scope` as a string, so a verified payload never has another shape.
+    const granted = typeof auth.scope === 'string' ? auth.scope.split(' ') : [];
     if (required.every((scope) => granted.includes(scope))) return next();
     next(new InsufficientScopeError('the token lacks a required scope', { realm: req[REALM] ?? 'api', scopes: required }));
   };

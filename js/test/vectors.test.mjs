@@ -1,0 +1,104 @@
+// The shared test vectors (tests/vectors/*.json, the same files the Rust core tests read):
+// every vector through revocable from Node, and a cross-check of each signature with jose.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import * as jose from 'jose';
+import { createVerifier } from 'revocable';
+// The binding itself, for vectors whose policy uses core fields the JS options do not expose.
+import { Verifier as WasmVerifier } from '../dist/wasm/node.mjs';
+
+const DIR = new URL('../../tests/vectors/', import.meta.url);
+const JS_POLICY_FIELDS = new Set(['issuer', 'audience', 'algorithms', 'clockTolerance', 'maxTokenAge', 'requiredClaims', 'typ']);
+// Codes reached only after the signature verified.
+const AFTER_SIGNATURE = new Set(['ERR_JWT_EXPIRED', 'ERR_JWT_CLAIM_VALIDATION_FAILED', 'ERR_JWT_REVOKED']);
+
+const files = readdirSync(DIR).filter((name) => name.endsWith('.json')).sort();
+
+test('the shared vectors exist', () => {
+  assert.ok(files.length > 0, `no vectors in ${DIR.pathname}`);
+});
+
+/** Runs one vector; returns { ok, payload } or { ok: false, code, claim, reason }. */
+async function run(vector) {
+  const outcome = (fn) => {
+    try {
+      return { ok: true, payload: fn() };
+    } catch (err) {
+      if (typeof err?.code !== 'string') throw err;
+      return { ok: false, code: err.code, claim: err.claim, reason: err.reason };
+    }
+  };
+  const publicApi = Object.keys(vector.policy ?? {}).every((name) => JS_POLICY_FIELDS.has(name));
+  if (publicApi) {
+    let verifier;
+    try {
+      verifier = await createVerifier({ ...vector.policy, jwks: vector.jwks, clock: () => vector.now * 1000 });
+    } catch (err) {
+      if (typeof err?.code !== 'string') throw err;
+      return { ok: false, code: err.code, claim: err.claim, reason: err.reason };
+    }
+    try {
+      return outcome(() => verifier.verify(vector.token));
+    } finally {
+      verifier.close();
+    }
+  }
+  return outcome(() => {
+    const binding = WasmVerifier.fromJwks(JSON.stringify(vector.jwks), JSON.stringify(vector.policy));
+    try {
+      return JSON.parse(binding.verify(vector.token, vector.now));
+    } finally {
+      binding.free();
+    }
+  });
+}
+
+/** jose's opinion of the signature alone (undefined when not applicable). */
+async function joseSignatureValid(vector) {
+  let header;
+  try {
+    header = jose.decodeProtectedHeader(vector.token);
+  } catch {
+    return undefined;
+  }
+  if (header.crit || header.alg !== vector.alg) return undefined;
+  const candidates = vector.jwks.keys.filter((k) => (header.kid ? k.kid === header.kid : !k.alg || k.alg === header.alg));
+  if (candidates.length !== 1) return undefined;
+  try {
+    const key = await jose.importJWK({ ...candidates[0], alg: candidates[0].alg ?? header.alg }, header.alg);
+    await jose.compactVerify(vector.token, key, { algorithms: [header.alg] });
+    return true;
+  } catch (err) {
+    if (err.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return false;
+    return undefined;
+  }
+}
+
+for (const file of files) {
+  const { vectors } = JSON.parse(readFileSync(new URL(file, DIR), 'utf8'));
+  describe(file, () => {
+    for (const vector of vectors) {
+      test(vector.name, async () => {
+        const got = await run(vector);
+        const want = vector.expect;
+        assert.equal(got.ok, want.ok, `ok (got ${got.code ?? 'a payload'})`);
+        if (want.ok) {
+          if (want.payload !== undefined) assert.deepEqual(got.payload, want.payload);
+        } else {
+          assert.equal(got.code, want.code);
+          if ('claim' in want) assert.equal(got.claim, want.claim);
+          if ('reason' in want) assert.equal(got.reason, want.reason);
+        }
+
+        // Independent cross-check: jose agrees on the signature wherever the outcome implies it.
+        const signatureValid = want.ok || AFTER_SIGNATURE.has(want.code);
+        const signatureInvalid = want.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
+        if (signatureValid || signatureInvalid) {
+          const jose = await joseSignatureValid(vector);
+          if (jose !== undefined) assert.equal(jose, signatureValid, 'jose disagrees on the signature');
+        }
+      });
+    }
+  });
+}
