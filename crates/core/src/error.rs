@@ -75,6 +75,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// Every code [`Error::code`] can return: the ten of the DESIGN.md table, then the two
+    /// revocable extensions (configuration and feed errors, never token errors).
+    pub const CODES: [&'static str; 12] = [
+        "ERR_JWT_INVALID",
+        "ERR_JWS_INVALID",
+        "ERR_JOSE_ALG_NOT_ALLOWED",
+        "ERR_JOSE_NOT_SUPPORTED",
+        "ERR_JWKS_NO_MATCHING_KEY",
+        "ERR_JWK_INVALID",
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+        "ERR_JWT_EXPIRED",
+        "ERR_JWT_CLAIM_VALIDATION_FAILED",
+        "ERR_JWT_REVOKED",
+        "ERR_INVALID_OPTIONS",
+        "ERR_REVOCATION_FEED_INVALID",
+    ];
+
     /// The stable error code (the same string in JS `err.code` and in the docs).
     pub const fn code(&self) -> &'static str {
         match self {

@@ -60,7 +60,7 @@ pub struct Key {
 /// The key bytes, per family. HMAC secrets are zeroized on drop.
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
-    Hmac(HmacKey),
+    Hmac(Box<HmacKey>),
     Ed25519(ed25519_dalek::VerifyingKey),
     Ec(EcPublic),
     Rsa(Box<jwt_compact::alg::RsaPublicKey>),
@@ -181,7 +181,7 @@ impl Key {
             alg,
             kid,
             key_use: None,
-            material: KeyMaterial::Hmac(HmacKey::new(alg, secret)?),
+            material: KeyMaterial::Hmac(Box::new(HmacKey::new(alg, secret)?)),
         })
     }
 
@@ -624,10 +624,10 @@ fn parse_public(raw: &RawJwk) -> Result<Parsed<Key>, Error> {
             &member(raw.n.as_deref(), "rsa key without n")?,
             &member(raw.e.as_deref(), "rsa key without e")?,
         )?)),
-        KeyKind::Oct => KeyMaterial::Hmac(HmacKey::new(
+        KeyKind::Oct => KeyMaterial::Hmac(Box::new(HmacKey::new(
             alg,
             &secret_member(raw.k.as_ref(), "oct key without k")?,
-        )?),
+        )?)),
     };
     Ok(Parsed::Key(Key {
         alg,

@@ -38,9 +38,9 @@ pub struct SigningKey {
 /// keys, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private key).
 #[derive(Clone)]
 enum SigningMaterial {
-    Hmac(HmacKey),
+    Hmac(Box<HmacKey>),
     Ed25519(Box<ed25519_dalek::SigningKey>),
-    Ec(EcPrivate),
+    Ec(Box<EcPrivate>),
     Rsa(Box<jwt_compact::alg::RsaPrivateKey>),
 }
 
@@ -121,7 +121,7 @@ impl SigningKey {
                     return Err(Error::InvalidJwk("oct key with asymmetric members"));
                 }
                 let k = secret_member(raw.k.as_ref(), "oct key without k")?;
-                SigningMaterial::Hmac(HmacKey::new(alg, &k)?)
+                SigningMaterial::Hmac(Box::new(HmacKey::new(alg, &k)?))
             }
             KeyKind::Ed25519 => {
                 let d = secret_member(raw.d.as_ref(), "private okp key without d")?;
@@ -145,7 +145,7 @@ impl SigningKey {
                 if x != px || y != py {
                     return Err(Error::InvalidJwk("x and y do not match d"));
                 }
-                SigningMaterial::Ec(key)
+                SigningMaterial::Ec(Box::new(key))
             }
             KeyKind::Rsa => {
                 if raw.oth.is_some() {
@@ -202,9 +202,9 @@ impl SigningKey {
         };
         let material = match alg {
             Algorithm::Hs256 | Algorithm::Hs384 | Algorithm::Hs512 => {
-                SigningMaterial::Hmac(HmacKey::new(alg, seed).map_err(|_| {
+                SigningMaterial::Hmac(Box::new(HmacKey::new(alg, seed).map_err(|_| {
                     Error::InvalidJwk("seed has the wrong length for the algorithm")
-                })?)
+                })?))
             }
             Algorithm::EdDsa => {
                 exact(32)?;
@@ -223,9 +223,13 @@ impl SigningKey {
                 if curve == Curve::P521 {
                     scalar[0] &= 0x01;
                 }
-                SigningMaterial::Ec(EcPrivate::from_scalar(curve, &scalar).map_err(|_| {
-                    Error::InvalidJwk("seed is not a valid scalar for the curve; draw new bytes")
-                })?)
+                SigningMaterial::Ec(Box::new(EcPrivate::from_scalar(curve, &scalar).map_err(
+                    |_| {
+                        Error::InvalidJwk(
+                            "seed is not a valid scalar for the curve; draw new bytes",
+                        )
+                    },
+                )?))
             }
             _ => {
                 return Err(Error::NotSupported(
