@@ -1,0 +1,23 @@
+//! revocable-core's integration tests (one binary; the modules live in `tests/verify/`).
+//!
+//! Run with `cargo test -p revocable-core --all-features`: signing (feature `sign`) builds
+//! the tokens. The published vectors under `tests/vectors/` are shared with the JS tests.
+#![cfg(feature = "sign")]
+#![allow(clippy::unwrap_used)]
+
+#[path = "verify/attacks.rs"]
+mod attacks;
+#[path = "verify/claims.rs"]
+mod claims;
+#[path = "verify/codes.rs"]
+mod codes;
+#[path = "verify/common.rs"]
+mod common;
+#[path = "verify/keys.rs"]
+mod keys;
+#[path = "verify/revocation.rs"]
+mod revocation;
+#[path = "verify/roundtrip.rs"]
+mod roundtrip;
+#[path = "verify/vectors.rs"]
+mod vectors;
