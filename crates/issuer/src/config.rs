@@ -1,0 +1,245 @@
+//! Configuration from the worker's vars and secrets (wrangler.toml `[vars]`, `.dev.vars`,
+//! `wrangler secret put`). Parsed once per isolate; errors name the variable, never its value.
+
+use std::fmt;
+
+use revocable_core::{KeySet, Policy, SigningKeySet, Verifier};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::rules::{Lifetimes, KV_MIN_TTL};
+
+/// Shortest accepted service key, in bytes. revocable-keygen makes 43 (32 random bytes).
+pub const MIN_SERVICE_KEY_BYTES: usize = 32;
+/// Longest accepted ACCESS_TOKEN_TTL: one day. Longer access tokens defeat the point.
+pub const MAX_ACCESS_TOKEN_TTL: i64 = 86_400;
+/// Longest accepted REFRESH_TOKEN_TTL / SESSION_MAX_AGE: one year.
+pub const MAX_LONG_TTL: i64 = 366 * 86_400;
+
+/// The bearer credential of the service endpoints. `Debug` redacts it; only its SHA-256 is
+/// kept, so comparisons are over fixed-length digests.
+#[derive(Clone)]
+pub struct ServiceKey {
+    digest: [u8; 32],
+}
+
+impl fmt::Debug for ServiceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServiceKey(<redacted>)")
+    }
+}
+
+impl ServiceKey {
+    /// Wraps the configured key.
+    pub fn new(key: &str) -> Self {
+        Self {
+            digest: Sha256::digest(key.as_bytes()).into(),
+        }
+    }
+
+    /// Whether `presented` is the key. Constant time in the key's content: both sides are
+    /// hashed first (equal lengths, no early exit on the first differing byte), then
+    /// compared with `subtle`. A missing key compares against an empty string, so a missing
+    /// and a wrong key take the same path and get the same answer.
+    pub fn verify(&self, presented: Option<&str>) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.unwrap_or("").as_bytes()).into();
+        bool::from(digest.ct_eq(&self.digest)) && presented.is_some()
+    }
+}
+
+/// A configuration problem: which variable, and why (never its value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The variable.
+    pub name: &'static str,
+    /// What is wrong with it.
+    pub why: &'static str,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.why)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Everything the issuer needs besides KV.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// `ISSUER`: the `iss` claim and the base of the metadata's endpoint URLs.
+    pub issuer: String,
+    /// `AUDIENCE`: the `aud` claim.
+    pub audience: String,
+    /// Token and session lifetimes.
+    pub lifetimes: Lifetimes,
+    /// `SIGNING_KEYS`: the first key signs, all public keys are published.
+    pub keys: SigningKeySet,
+    /// `ISSUER_SERVICE_KEY`.
+    pub service_key: ServiceKey,
+    /// Verifies this issuer's own access tokens (for RFC 7009 revocation by `jti`).
+    pub verifier: Verifier,
+}
+
+impl Config {
+    /// Reads the configuration through `lookup` (variable name -> value).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| -> Result<String, ConfigError> {
+            match lookup(name) {
+                Some(v) if !v.trim().is_empty() => Ok(v),
+                _ => Err(ConfigError {
+                    name,
+                    why: "missing or empty",
+                }),
+            }
+        };
+        let seconds = |name: &'static str, default: i64, max: i64| -> Result<i64, ConfigError> {
+            let Some(text) = lookup(name) else {
+                return Ok(default);
+            };
+            let value: i64 = text.trim().parse().map_err(|_| ConfigError {
+                name,
+                why: "not a whole number of seconds",
+            })?;
+            if !(KV_MIN_TTL..=max).contains(&value) {
+                return Err(ConfigError {
+                    name,
+                    why: "out of range (60 seconds up to the documented maximum)",
+                });
+            }
+            Ok(value)
+        };
+
+        let issuer = required("ISSUER")?.trim().to_owned();
+        if !(issuer.starts_with("https://") || issuer.starts_with("http://"))
+            || issuer.contains(['?', '#'])
+        {
+            return Err(ConfigError {
+                name: "ISSUER",
+                why: "must be an http(s) URL without query or fragment (RFC 8414)",
+            });
+        }
+        let audience = required("AUDIENCE")?.trim().to_owned();
+        let defaults = Lifetimes::default();
+        let lifetimes = Lifetimes {
+            access_token: seconds(
+                "ACCESS_TOKEN_TTL",
+                defaults.access_token,
+                MAX_ACCESS_TOKEN_TTL,
+            )?,
+            refresh_token: seconds("REFRESH_TOKEN_TTL", defaults.refresh_token, MAX_LONG_TTL)?,
+            session_max_age: seconds("SESSION_MAX_AGE", defaults.session_max_age, MAX_LONG_TTL)?,
+        };
+
+        let keys =
+            SigningKeySet::from_jwks_json(&required("SIGNING_KEYS")?).map_err(|_| ConfigError {
+                name: "SIGNING_KEYS",
+                why: "not a valid private JWKS (run revocable-keygen)",
+            })?;
+        // Verifiers get the keys from the public JWKS; an HMAC secret cannot be published
+        // there, and sharing it would let every verifier mint tokens.
+        if keys.keys().iter().any(|k| k.algorithm().is_hmac()) {
+            return Err(ConfigError {
+                name: "SIGNING_KEYS",
+                why: "HMAC keys cannot be published as a JWKS; use EdDSA, ES*, RS* or PS* keys",
+            });
+        }
+        let public = keys.public_jwks().to_string();
+        let verifier = KeySet::from_jwks_json(&public)
+            .and_then(|set| {
+                let policy = Policy::new([issuer.clone()], [audience.clone()]).with_typ("at+jwt");
+                Verifier::new(set, policy)
+            })
+            .map_err(|_| ConfigError {
+                name: "SIGNING_KEYS",
+                why: "the public keys do not form a usable key set",
+            })?;
+
+        let service = required("ISSUER_SERVICE_KEY")?;
+        if service.len() < MIN_SERVICE_KEY_BYTES {
+            return Err(ConfigError {
+                name: "ISSUER_SERVICE_KEY",
+                why: "shorter than 32 bytes (run revocable-keygen)",
+            });
+        }
+
+        Ok(Self {
+            issuer,
+            audience,
+            lifetimes,
+            keys,
+            service_key: ServiceKey::new(&service),
+            verifier,
+        })
+    }
+
+    /// `ISSUER` without a trailing slash, to append endpoint paths to.
+    pub fn base_url(&self) -> &str {
+        self.issuer.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_key_matches_only_itself() {
+        let key = ServiceKey::new("0123456789abcdef0123456789abcdef-secret");
+        assert!(key.verify(Some("0123456789abcdef0123456789abcdef-secret")));
+        assert!(!key.verify(Some("0123456789abcdef0123456789abcdef-secreT")));
+        assert!(!key.verify(Some("")));
+        assert!(!key.verify(None));
+        assert_eq!(format!("{key:?}"), "ServiceKey(<redacted>)");
+    }
+
+    #[test]
+    fn empty_configured_key_never_matches_a_missing_one() {
+        // from_lookup refuses short keys; this guards the type on its own.
+        let key = ServiceKey::new("");
+        assert!(!key.verify(None));
+    }
+
+    fn vars<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn errors_name_the_variable_not_the_value() {
+        let err = Config::from_lookup(vars(&[])).err();
+        assert_eq!(err.map(|e| e.name), Some("ISSUER"));
+        let err = Config::from_lookup(vars(&[("ISSUER", "ftp://x"), ("AUDIENCE", "api")])).err();
+        assert_eq!(err.map(|e| e.name), Some("ISSUER"));
+        let err = Config::from_lookup(vars(&[
+            ("ISSUER", "http://127.0.0.1:8787"),
+            ("AUDIENCE", "api"),
+            ("ACCESS_TOKEN_TTL", "5"),
+        ]))
+        .err();
+        assert_eq!(err.map(|e| e.name), Some("ACCESS_TOKEN_TTL"));
+        let err = Config::from_lookup(vars(&[
+            ("ISSUER", "http://127.0.0.1:8787"),
+            ("AUDIENCE", "api"),
+            ("SESSION_MAX_AGE", "soon"),
+        ]))
+        .err();
+        assert_eq!(err.map(|e| e.name), Some("SESSION_MAX_AGE"));
+        let err = Config::from_lookup(vars(&[
+            ("ISSUER", "http://127.0.0.1:8787"),
+            ("AUDIENCE", "api"),
+            ("SIGNING_KEYS", "{\"keys\":[{\"d\":\"secret-material\"}]}"),
+        ]))
+        .err();
+        assert_eq!(err.map(|e| e.name), Some("SIGNING_KEYS"));
+        assert!(!err
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .contains("secret-material"));
+    }
+}
