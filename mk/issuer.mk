@@ -1,0 +1,71 @@
+# The issuer worker (crates/issuer), its local keys (crates/keygen) and its tests.
+#
+#   make issuer-worker   build crates/issuer/build/ with worker-build (wrangler.toml's [build] runs this)
+#   make keys            write .dev.vars (SIGNING_KEYS + ISSUER_SERVICE_KEY) if it is missing
+#   make rotate-keys     add a new signing key to .dev.vars (the old ones stay published)
+#   make test-issuer     native unit/integration tests, then the end-to-end suite in workerd
+
+CARGO ?= cargo
+ISSUER_DIR := $(ROOT)/crates/issuer
+ISSUER_WORKER := $(ISSUER_DIR)/build/index.js
+ISSUER_E2E_DIR := $(ROOT)/tests/issuer
+# Everything the worker's wasm is built from: a change to any of these rebuilds it.
+ISSUER_SOURCES := $(shell find $(ISSUER_DIR)/src $(ROOT)/crates/core/src -name '*.rs' 2>/dev/null) \
+	$(ISSUER_DIR)/Cargo.toml $(ROOT)/crates/core/Cargo.toml $(ROOT)/Cargo.toml $(ROOT)/Cargo.lock
+
+.PHONY: issuer-worker keys rotate-keys test-issuer test-issuer-rust test-issuer-e2e issuer-e2e-deps
+
+issuer-worker: $(ISSUER_WORKER)
+
+# worker-build: cargo build --release for wasm32, wasm-bindgen, wasm-opt -Oz, esbuild; the
+# three binaries come from WASM_BINDGEN_BIN / WASM_OPT_BIN / ESBUILD_BIN (mk/tools.mk).
+$(ISSUER_WORKER): $(ISSUER_SOURCES) | tools
+	@echo "== worker-build --release (crates/issuer)"
+	cd $(ISSUER_DIR) && worker-build --release
+	@touch $@
+	@wasm=$(ISSUER_DIR)/build/index_bg.wasm; \
+	  echo "== issuer wasm: $$(wc -c < $$wasm) bytes raw, $$(gzip -9 -c $$wasm | wc -c) bytes gzip"
+
+keys: $(ROOT)/.dev.vars
+
+$(ROOT)/.dev.vars:
+	@echo "== revocable-keygen: writing .dev.vars (local signing key and service key)"
+	$(CARGO) run -q -p revocable-keygen -- --out $@
+
+rotate-keys: keys
+	$(CARGO) run -q -p revocable-keygen -- --rotate --out $(ROOT)/.dev.vars
+
+test-issuer: test-issuer-rust test-issuer-e2e
+
+# Also part of the workspace's `cargo test` (mk/rust.mk); run here on their own (already
+# compiled: seconds) so the issuer's counts show separately in the summary.
+test-issuer-rust:
+	@echo "== cargo test -p revocable-issuer -p revocable-keygen"
+	@mkdir -p "$(dir $(TEST_SUMMARY))"
+	$(CARGO) test -p revocable-issuer -p revocable-keygen 2>&1 | tee "$(dir $(TEST_SUMMARY))test-issuer-rust.log"
+	@awk '/^test result:/ { pass += $$4; fail += $$6; ign += $$8; bins++ } \
+	  END { printf "issuer + keygen (cargo test, native; included in the workspace total): %d passed, %d failed, %d ignored, in %d test binaries\n", pass, fail, ign, bins }' \
+	  "$(dir $(TEST_SUMMARY))test-issuer-rust.log" | tee -a "$(TEST_SUMMARY)"
+
+# jose for the end-to-end tests, pinned in tests/issuer/package-lock.json.
+$(ISSUER_E2E_DIR)/node_modules/.package-lock.json: $(ISSUER_E2E_DIR)/package-lock.json
+	npm ci --prefix $(ISSUER_E2E_DIR) --no-audit --no-fund
+	@touch $@
+
+issuer-e2e-deps: $(ISSUER_E2E_DIR)/node_modules/.package-lock.json
+
+# Starts `wrangler dev` itself (ports 18700-18799, a temporary --persist-to), so it needs the
+# built worker, the keygen binary and jose.
+test-issuer-e2e: issuer-worker issuer-e2e-deps
+	@echo "== node --test tests/issuer (the built worker in workerd via wrangler dev)"
+	$(CARGO) build -q -p revocable-keygen
+	@mkdir -p "$(dir $(TEST_SUMMARY))"
+	cd $(ISSUER_E2E_DIR) && node --test --test-concurrency=1 --test-reporter=spec 2>&1 \
+	  | tee "$(dir $(TEST_SUMMARY))test-issuer-e2e.log"
+	@log="$(dir $(TEST_SUMMARY))test-issuer-e2e.log"; \
+	  awk '/^ℹ (tests|pass|fail|skipped) [0-9]+$$/ { n[$$2] = $$3 } \
+	    END { printf "issuer end-to-end (node --test, workerd): %d tests, %d passed, %d failed, %d skipped\n", n["tests"], n["pass"], n["fail"], n["skipped"] }' \
+	    "$$log" | tee -a "$(TEST_SUMMARY)"; \
+	  grep -E '^# (concurrency|refresh latency)' "$$log" | sed 's/^# /issuer: /' | tee -a "$(TEST_SUMMARY)"
+
+TEST_TARGETS += test-issuer
