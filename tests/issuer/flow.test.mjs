@@ -1,0 +1,290 @@
+// The issuer's flows over HTTP against the built worker in workerd: sessions, rotation,
+// reuse detection, logouts, RFC 7009 revocation, the JWKS (verified with jose) and the
+// revocation feed.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { issuerForFile, payload, header } from './harness.mjs';
+
+const PORT = 18710;
+let issuer;
+let api;
+
+before(async () => {
+  issuer = await issuerForFile('flow', PORT);
+  api = issuer.api;
+});
+
+after(async () => {
+  await issuer?.stop();
+});
+
+const now = () => Math.floor(Date.now() / 1000);
+let subCounter = 0;
+const freshSub = (tag) => `${tag}-${process.pid}-${++subCounter}@example.com`;
+
+async function newSession(body) {
+  const res = await api.createSession(body);
+  assert.equal(res.status, 201, res.text);
+  return res.json;
+}
+
+test('metadata (RFC 8414) points at this issuer', async () => {
+  const res = await api.call('GET', '/.well-known/oauth-authorization-server');
+  assert.equal(res.status, 200);
+  const m = res.json;
+  assert.equal(m.issuer, issuer.url);
+  assert.equal(m.token_endpoint, `${issuer.url}/oauth/token`);
+  assert.equal(m.revocation_endpoint, `${issuer.url}/oauth/revoke`);
+  assert.equal(m.jwks_uri, `${issuer.url}/.well-known/jwks.json`);
+  assert.equal(m.revocation_feed_uri, `${issuer.url}/v1/revocations`);
+  assert.deepEqual(m.grant_types_supported, ['refresh_token']);
+  assert.deepEqual(m.token_endpoint_auth_methods_supported, ['none']);
+  assert.match(res.headers.get('cache-control'), /max-age=\d+/);
+});
+
+test('JWKS publishes the public key only, with max-age', async () => {
+  const res = await api.call('GET', '/.well-known/jwks.json');
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('cache-control'), /max-age=\d+/);
+  assert.equal(res.json.keys.length, 1);
+  const [key] = res.json.keys;
+  assert.equal(key.kty, 'OKP');
+  assert.equal(key.crv, 'Ed25519');
+  assert.equal(key.kid, issuer.keys.signingKeys.keys[0].kid);
+  assert.equal(key.d, undefined, 'no private part');
+  assert.ok(!res.text.includes(issuer.keys.signingKeys.keys[0].d), 'private key never served');
+});
+
+test('full flow: session -> refresh -> refresh -> revoke; tokens verify with jose', async () => {
+  const sub = freshSub('flow');
+  const started = now();
+  const s = await newSession({ sub, scope: 'read write', claims: { role: 'admin', org: { id: 7 } } });
+  assert.equal(s.token_type, 'Bearer');
+  assert.equal(s.expires_in, 300);
+  assert.equal(s.refresh_token_expires_in, 14 * 86400);
+  assert.equal(s.scope, 'read write');
+  assert.match(s.refresh_token, /^[A-Za-z0-9_-]{43}$/);
+  assert.match(s.session_id, /^[A-Za-z0-9_-]{22}$/);
+
+  const jwks = createRemoteJWKSet(new URL(`${issuer.url}/.well-known/jwks.json`));
+  const verify = (token) => jwtVerify(token, jwks, {
+    issuer: issuer.url,
+    audience: 'api',
+    typ: 'at+jwt',
+    algorithms: ['EdDSA'],
+    requiredClaims: ['exp', 'iat', 'jti', 'sid', 'sub'],
+  });
+
+  const h = header(s.access_token);
+  assert.equal(h.alg, 'EdDSA');
+  assert.equal(h.typ, 'at+jwt');
+  assert.equal(h.kid, issuer.keys.signingKeys.keys[0].kid);
+  const first = (await verify(s.access_token)).payload;
+  assert.equal(first.sub, sub);
+  assert.equal(first.sid, s.session_id);
+  assert.equal(first.scope, 'read write');
+  assert.equal(first.role, 'admin');
+  assert.deepEqual(first.org, { id: 7 });
+  assert.ok(first.iat >= started && first.iat <= now());
+  assert.equal(first.exp - first.iat, 300);
+  assert.match(first.jti, /^[A-Za-z0-9_-]{22}$/);
+
+  const r1 = await api.refresh(s.refresh_token);
+  assert.equal(r1.status, 200, r1.text);
+  assert.equal(r1.headers.get('cache-control'), 'no-store');
+  assert.equal(r1.json.token_type, 'Bearer');
+  assert.notEqual(r1.json.refresh_token, s.refresh_token, 'rotated');
+  const second = (await verify(r1.json.access_token)).payload;
+  assert.equal(second.sid, s.session_id, 'same session');
+  assert.notEqual(second.jti, first.jti);
+  assert.equal(second.role, 'admin', 'extra claims carried over');
+
+  // Narrowing the scope on refresh (RFC 6749 section 6).
+  const r2 = await api.refresh(r1.json.refresh_token, { scope: 'read', client_id: 'spa' });
+  assert.equal(r2.status, 200, r2.text);
+  assert.equal(r2.json.scope, 'read');
+  assert.equal((await verify(r2.json.access_token)).payload.scope, 'read');
+
+  // Widening is refused and changes nothing: the same token still works afterwards.
+  const wide = await api.refresh(r2.json.refresh_token, { scope: 'read admin' });
+  assert.equal(wide.status, 400);
+  assert.equal(wide.json.error, 'invalid_scope');
+
+  const rev = await api.revoke(r2.json.refresh_token, 'refresh_token');
+  assert.equal(rev.status, 200);
+  const after = await api.refresh(r2.json.refresh_token);
+  assert.equal(after.status, 400);
+  assert.equal(after.json.error, 'invalid_grant');
+
+  // The session's access tokens are revoked through the feed (sid).
+  const feed = (await api.feed()).json;
+  const entry = feed.sid.find((e) => e.id === s.session_id);
+  assert.ok(entry, 'revoked session in the feed');
+  assert.ok(entry.exp >= now() + 300, `sid entry lives at least one access-token lifetime (exp ${entry.exp})`);
+});
+
+test('access tokens verify against a JWKS fetched once (createLocalJWKSet)', async () => {
+  const jwks = createLocalJWKSet((await api.call('GET', '/.well-known/jwks.json')).json);
+  const s = await newSession({ sub: freshSub('local') });
+  const { payload: p, protectedHeader } = await jwtVerify(s.access_token, jwks, { issuer: issuer.url, audience: 'api' });
+  assert.equal(protectedHeader.typ, 'at+jwt');
+  assert.equal(p.scope, undefined, 'no scope claim when none was granted');
+  // A tampered token fails.
+  const [h, b, sig] = s.access_token.split('.');
+  const forged = Buffer.from(JSON.stringify({ ...payload(s.access_token), sub: 'mallory' })).toString('base64url');
+  await assert.rejects(jwtVerify(`${h}.${forged}.${sig}`, jwks), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+});
+
+test('reuse detection: a rotated-away token replayed kills the session; the newest token fails too', async () => {
+  const s = await newSession({ sub: freshSub('reuse') });
+  const r1 = await api.refresh(s.refresh_token);
+  assert.equal(r1.status, 200, r1.text);
+
+  const replay = await api.refresh(s.refresh_token);
+  assert.equal(replay.status, 400);
+  assert.equal(replay.json.error, 'invalid_grant');
+  assert.match(replay.json.error_description, /already used/);
+
+  const newest = await api.refresh(r1.json.refresh_token);
+  assert.equal(newest.status, 400);
+  assert.equal(newest.json.error, 'invalid_grant');
+
+  const feed = (await api.feed()).json;
+  assert.ok(feed.sid.some((e) => e.id === s.session_id), 'reused session revoked in the feed');
+});
+
+test('an access token (or any JWT) is never accepted as a refresh token', async () => {
+  const s = await newSession({ sub: freshSub('jwt-as-rt') });
+  for (const token of [s.access_token, `${s.access_token}x`, s.session_id]) {
+    const res = await api.refresh(token);
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error, 'invalid_grant');
+  }
+  // The session is untouched by those attempts.
+  assert.equal((await api.refresh(s.refresh_token)).status, 200);
+});
+
+test('logout of one session leaves the other sessions alone', async () => {
+  const sub = freshSub('one');
+  const phone = await newSession({ sub });
+  const laptop = await newSession({ sub });
+  const listed = await api.sessions(sub);
+  assert.equal(listed.status, 200);
+  assert.deepEqual(listed.json.sessions.map((x) => x.id).sort(), [phone.session_id, laptop.session_id].sort());
+  for (const x of listed.json.sessions) {
+    assert.ok(x.created <= now() && x.last_used >= x.created && x.expires === x.created + 30 * 86400, JSON.stringify(x));
+  }
+
+  const del = await api.endSession(phone.session_id);
+  assert.equal(del.status, 204);
+  assert.equal((await api.refresh(phone.refresh_token)).json.error, 'invalid_grant');
+  assert.equal((await api.refresh(laptop.refresh_token)).status, 200);
+  const after = await api.sessions(sub);
+  assert.deepEqual(after.json.sessions.map((x) => x.id), [laptop.session_id]);
+
+  // Deleting again is idempotent; an unknown id is 404.
+  assert.equal((await api.endSession(phone.session_id)).status, 204);
+  const unknown = await api.endSession('AAAAAAAAAAAAAAAAAAAAAA');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.error, 'not_found');
+});
+
+test('logout everywhere: every session ends, earlier access tokens are revoked by sub and sid', async () => {
+  const sub = freshSub('everywhere');
+  const other = freshSub('bystander');
+  const a = await newSession({ sub });
+  const b = await newSession({ sub });
+  const c = await newSession({ sub: other });
+  const res = await api.logoutEverywhere(sub);
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.revoked_sessions, 2);
+  const notBefore = res.json.not_before;
+  assert.ok(Math.abs(notBefore - now()) <= 2);
+
+  for (const s of [a, b]) assert.equal((await api.refresh(s.refresh_token)).json.error, 'invalid_grant');
+  assert.equal((await api.refresh(c.refresh_token)).status, 200, 'other users unaffected');
+  assert.deepEqual((await api.sessions(sub)).json.sessions, []);
+
+  const feed = (await api.feed()).json;
+  const subEntry = feed.sub.find((e) => e.id === sub);
+  assert.ok(subEntry, 'sub entry');
+  assert.equal(subEntry.not_before, notBefore);
+  assert.equal(subEntry.exp, notBefore + 300);
+  // Tokens minted in the same second as the logout have iat == not_before: the sid entries
+  // catch them.
+  for (const s of [a, b]) assert.ok(feed.sid.some((e) => e.id === s.session_id), 'sid entries too');
+  assert.ok(!feed.sub.some((e) => e.id === other));
+
+  // A new login after the logout works.
+  const fresh = await newSession({ sub });
+  assert.equal((await api.refresh(fresh.refresh_token)).status, 200);
+  assert.equal((await api.sessions(sub)).json.sessions.length, 1);
+});
+
+test('subjects with slashes, spaces and unicode round-trip through the path', async () => {
+  const sub = `tenant/${process.pid} ünïcødé+user`;
+  const s = await newSession({ sub });
+  const listed = await api.sessions(sub);
+  assert.equal(listed.status, 200, listed.text);
+  assert.deepEqual(listed.json.sessions.map((x) => x.id), [s.session_id]);
+  assert.equal((await api.logoutEverywhere(sub)).json.revoked_sessions, 1);
+});
+
+test('revoke (RFC 7009) answers 200 for unknown, malformed and foreign tokens', async () => {
+  for (const token of [
+    'A'.repeat(43), // refresh-token shaped, unknown
+    'not-a-token',
+    'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', // alg none
+    'a.b.c',
+  ]) {
+    const res = await api.revoke(token);
+    assert.equal(res.status, 200, token);
+    assert.equal(res.text, '');
+  }
+  const hinted = await api.revoke('A'.repeat(43), 'access_token');
+  assert.equal(hinted.status, 200);
+  const weird = await api.revoke('A'.repeat(43), 'some_other_hint');
+  assert.equal(weird.status, 200);
+});
+
+test('revoking an access token puts its jti in the feed until its exp; the session lives on', async () => {
+  const s = await newSession({ sub: freshSub('jti') });
+  const p = payload(s.access_token);
+  const res = await api.revoke(s.access_token, 'access_token');
+  assert.equal(res.status, 200);
+  const feed = (await api.feed()).json;
+  const entry = feed.jti.find((e) => e.id === p.jti);
+  assert.ok(entry, 'jti in the feed');
+  assert.equal(entry.exp, p.exp, 'dropped exactly when the token expires, not before');
+  assert.equal((await api.refresh(s.refresh_token)).status, 200, 'access-token revocation does not end the session');
+});
+
+test('feed: service key, ETag and 304, entries kept until their exp', async () => {
+  const first = await api.feed();
+  assert.equal(first.status, 200);
+  const etag = first.headers.get('etag');
+  assert.match(etag, /^W\/"[A-Za-z0-9_-]+"$/);
+  assert.ok(Math.abs(first.json.generated_at - now()) <= 2);
+  for (const e of [...first.json.jti, ...first.json.sid, ...first.json.sub]) {
+    assert.ok(e.exp >= first.json.generated_at, `entry ${e.id} past exp served`);
+  }
+
+  const same = await api.feed({ 'if-none-match': etag });
+  assert.equal(same.status, 304);
+  assert.equal(same.headers.get('etag'), etag);
+  assert.equal(same.text, '');
+
+  const s = await newSession({ sub: freshSub('etag') });
+  assert.equal((await api.endSession(s.session_id)).status, 204);
+  const changed = await api.feed({ 'if-none-match': etag });
+  assert.equal(changed.status, 200, 'a new revocation changes the ETag');
+  assert.notEqual(changed.headers.get('etag'), etag);
+  assert.ok(changed.json.sid.some((e) => e.id === s.session_id));
+
+  // Every entry written in this file is still there: nothing dropped early.
+  for (const e of first.json.sid) assert.ok(changed.json.sid.some((x) => x.id === e.id), `sid ${e.id} dropped`);
+  for (const e of first.json.jti) assert.ok(changed.json.jti.some((x) => x.id === e.id), `jti ${e.id} dropped`);
+  for (const e of first.json.sub) assert.ok(changed.json.sub.some((x) => x.id === e.id), `sub ${e.id} dropped`);
+});

@@ -1,0 +1,170 @@
+// Test harness: runs the BUILT issuer worker (crates/issuer/build, made by `make issuer-worker`)
+// in real workerd through `wrangler dev`, with its own keys (revocable-keygen), its own port
+// (18700-18799) and its own KV directory (--persist-to in a temporary folder), and stops it
+// (wrangler and its workerd child, one process group) when asked or when the process exits.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WRANGLER = join(ROOT, 'tools/node_modules/.bin/wrangler');
+const READY_TIMEOUT_MS = Number(process.env.ISSUER_READY_TIMEOUT_MS ?? 180_000);
+
+/** A temporary directory, removed at exit. */
+export function tempDir(name) {
+  const dir = mkdtempSync(join(tmpdir(), `revocable-issuer-${name}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes a fresh key file with revocable-keygen; returns its path and the service key. */
+export function generateKeys(dir) {
+  const out = join(dir, 'test.vars');
+  const bin = process.env.REVOCABLE_KEYGEN ?? join(ROOT, 'target/debug/revocable-keygen');
+  if (existsSync(bin)) {
+    execFileSync(bin, ['--out', out], { stdio: 'pipe' });
+  } else {
+    execFileSync('cargo', ['run', '-q', '-p', 'revocable-keygen', '--', '--out', out], { cwd: ROOT, stdio: 'pipe' });
+  }
+  const text = readFileSync(out, 'utf8');
+  const serviceKey = /^ISSUER_SERVICE_KEY=(.+)$/m.exec(text)?.[1];
+  const signingKeys = /^SIGNING_KEYS='(.+)'$/m.exec(text)?.[1];
+  if (!serviceKey || !signingKeys) throw new Error(`keygen output lacks keys: ${out}`);
+  return { envFile: out, serviceKey, signingKeys: JSON.parse(signingKeys) };
+}
+
+/**
+ * Starts `wrangler dev` on `port` with `persistDir` and `envFile`; resolves once the worker
+ * answers its JWKS, rejects (with wrangler's output) after READY_TIMEOUT_MS.
+ */
+export async function startIssuer({ port, persistDir, envFile, vars = {} }) {
+  const url = `http://127.0.0.1:${port}`;
+  const args = [
+    'dev',
+    '--config', join(ROOT, 'wrangler.toml'),
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    // The devtools inspector defaults to 9229, shared by every wrangler on the machine.
+    '--inspector-port', String(port + 50),
+    '--persist-to', persistDir,
+    '--env-file', envFile,
+    '--var', `ISSUER:${url}`,
+    '--show-interactive-dev-session=false',
+    '--log-level', 'info',
+  ];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    // Own process group: stop() signals wrangler and workerd together.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      NO_COLOR: '1',
+      CI: '1',
+    },
+  });
+  let output = '';
+  const collect = (chunk) => {
+    output += chunk;
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited = null;
+  const exit = new Promise((res) => child.on('exit', (code, signal) => { exited = { code, signal }; res(exited); }));
+  const killGroup = (signal) => {
+    try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+  };
+  const onExit = () => killGroup('SIGKILL');
+  process.on('exit', onExit);
+
+  const stop = async () => {
+    if (!exited) {
+      killGroup('SIGTERM');
+      const timer = setTimeout(() => killGroup('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    // workerd may outlive wrangler for a moment: make sure the group is gone.
+    killGroup('SIGKILL');
+    process.off('exit', onExit);
+  };
+
+  const started = Date.now();
+  for (;;) {
+    if (exited) {
+      throw new Error(`wrangler dev exited early (${JSON.stringify(exited)}):\n${output}`);
+    }
+    if (Date.now() - started > READY_TIMEOUT_MS) {
+      await stop();
+      throw new Error(`issuer not ready on ${url} after ${READY_TIMEOUT_MS} ms; wrangler output:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}/.well-known/jwks.json`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        break;
+      }
+      await res.arrayBuffer();
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, stop, output: () => output, startupMs: Date.now() - started };
+}
+
+/** A small client for the issuer's API. */
+export function client(url, serviceKey) {
+  const service = { authorization: `Bearer ${serviceKey}` };
+  const form = (params) => new URLSearchParams(params).toString();
+  const call = async (method, path, { headers = {}, body } = {}) => {
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let json;
+    try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+    return { status: res.status, headers: res.headers, text, json };
+  };
+  return {
+    call,
+    createSession: (body) => call('POST', '/v1/sessions', {
+      headers: { ...service, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+    refresh: (refreshToken, extra = {}) => call('POST', '/oauth/token', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ grant_type: 'refresh_token', refresh_token: refreshToken, ...extra }),
+    }),
+    revoke: (token, hint) => call('POST', '/oauth/revoke', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form(hint ? { token, token_type_hint: hint } : { token }),
+    }),
+    endSession: (sid) => call('DELETE', `/v1/sessions/${sid}`, { headers: service }),
+    sessions: (sub) => call('GET', `/v1/users/${encodeURIComponent(sub)}/sessions`, { headers: service }),
+    logoutEverywhere: (sub) => call('POST', `/v1/users/${encodeURIComponent(sub)}/revoke`, { headers: service }),
+    feed: (headers = {}) => call('GET', '/v1/revocations', { headers: { ...service, ...headers } }),
+  };
+}
+
+/** Starts an issuer for one test file: fresh keys, fresh KV, given port. */
+export async function issuerForFile(name, port) {
+  const dir = tempDir(name);
+  const keys = generateKeys(dir);
+  const persistDir = join(dir, 'state');
+  const issuer = await startIssuer({ port, persistDir, envFile: keys.envFile });
+  return { ...issuer, dir, keys, persistDir, api: client(issuer.url, keys.serviceKey) };
+}
+
+/** Decodes a JWT's payload without verifying it (tests only). */
+export function payload(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+}
+
+/** Decodes a JWT's header without verifying it (tests only). */
+export function header(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString('utf8'));
+}
