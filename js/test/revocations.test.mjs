@@ -93,7 +93,7 @@ test('polls use If-None-Match; 304 keeps the snapshot; a new feed applies within
   });
   const started = Date.now();
   await waitFor(() => verifier.status().revocations.entries === 3, 'the new feed');
-  assert.ok(Date.now() - started < 1000, 'applied within a few intervals');
+  assert.ok(Date.now() - started < 3000, 'applied within a few intervals');
   assert.throws(() => verifier.verify(session), { code: 'ERR_JWT_REVOKED', claim: 'sid' });
   assert.throws(() => verifier.verify(oldLogin), { code: 'ERR_JWT_REVOKED', claim: 'sub' });
   assert.equal(verifier.verify(newLogin).sub, 'user-9', 'tokens issued after the logout-everywhere pass');

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import * as jose from 'jose';
 import { createVerifier } from 'revocable';
+import { serve } from './helpers.mjs';
 // The binding itself, for vectors whose policy uses core fields the JS options do not expose.
 import { Verifier as WasmVerifier } from '../dist/wasm/node.mjs';
 
@@ -31,12 +32,17 @@ async function run(vector) {
   };
   const publicApi = Object.keys(vector.policy ?? {}).every((name) => JS_POLICY_FIELDS.has(name));
   if (publicApi) {
+    // A revocation feed is served the way the issuer serves it, and polled at creation.
+    const feed = vector.revocations && (await serve((req, res) => res.end(JSON.stringify(vector.revocations))));
+    const revocation = feed ? { revocationUri: feed.url, serviceKey: 'test' } : {};
     let verifier;
     try {
-      verifier = await createVerifier({ ...vector.policy, jwks: vector.jwks, clock: () => vector.now * 1000 });
+      verifier = await createVerifier({ ...vector.policy, ...revocation, jwks: vector.jwks, clock: () => vector.now * 1000 });
     } catch (err) {
       if (typeof err?.code !== 'string') throw err;
       return { ok: false, code: err.code, claim: err.claim, reason: err.reason };
+    } finally {
+      await feed?.close();
     }
     try {
       return outcome(() => verifier.verify(vector.token));
@@ -47,6 +53,7 @@ async function run(vector) {
   return outcome(() => {
     const binding = WasmVerifier.fromJwks(JSON.stringify(vector.jwks), JSON.stringify(vector.policy));
     try {
+      if (vector.revocations) binding.setRevocations(JSON.stringify(vector.revocations), vector.now);
       return JSON.parse(binding.verify(vector.token, vector.now));
     } finally {
       binding.free();

@@ -1,0 +1,74 @@
+// The published shape: `npm pack`, install the tarball into a fresh project, then use it
+// from a plain ES module, a CommonJS file and TypeScript (strict, node16 resolution).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { AUDIENCE, ISSUER, claims, keyPair, nowSeconds, sign } from './helpers.mjs';
+import { PACKAGE_DIR, packedProject } from './pack.mjs';
+
+const FIXTURES = join(PACKAGE_DIR, 'test', 'fixtures', 'consumer');
+let project;
+let fixture;
+
+before(async () => {
+  project = packedProject({ devLinks: ['express', '@types', 'typescript'] });
+  for (const name of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, name), join(project.dir, name));
+  const key = await keyPair('EdDSA', 'k1');
+  fixture = JSON.stringify({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: { keys: [key.publicJwk] },
+    token: await sign(key),
+    expired: await sign(key, claims({ exp: nowSeconds() - 1 })),
+  });
+});
+
+after(() => project?.cleanup());
+
+test('the tarball holds the runtime files and nothing else', () => {
+  const files = new Set(project.files);
+  for (const file of [
+    'package.json',
+    'src/entry/node.js',
+    'src/entry/web.js',
+    'src/entry/workerd.js',
+    'src/express.js',
+    'types/index.d.ts',
+    'types/express.d.ts',
+    'dist/wasm/revocable_wasm_bg.wasm',
+    'dist/wasm/node.cjs',
+    'dist/wasm/node.mjs',
+    'dist/wasm/web.js',
+    'dist/cjs/index.cjs',
+    'dist/cjs/express.cjs',
+    'dist/cjs/index.d.cts',
+    'dist/cjs/express.d.cts',
+  ]) {
+    assert.ok(files.has(file), `${file} is packed`);
+  }
+  for (const file of files) {
+    assert.doesNotMatch(file, /^(test|scripts|bench|node_modules)\/|\.bindgen|sizes\.json|\.tgz$/, `${file} should not be packed`);
+  }
+  assert.equal([...files].filter((f) => f.endsWith('.wasm')).length, 1, 'one wasm shared by every entry');
+});
+
+for (const [file, format] of [
+  ['esm.mjs', 'esm'],
+  ['cjs.cjs', 'cjs'],
+]) {
+  test(`a plain ${format} file imports and uses the installed package`, () => {
+    const out = execFileSync(process.execPath, [file], { cwd: project.dir, env: { ...process.env, FIXTURE: fixture }, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), { format, sub: 'user-1', expiredCode: 'ERR_JWT_EXPIRED', decoded: 'user-1', middleware: true });
+  });
+}
+
+test('the TypeScript declarations type-check a strict ESM and CJS consumer (tsc --noEmit)', () => {
+  const tsc = join(project.dir, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project.dir, encoding: 'utf8' });
+  } catch (err) {
+    assert.fail(`tsc reported errors:\n${err.stdout}${err.stderr}`);
+  }
+});
