@@ -66,6 +66,6 @@ test-issuer-e2e: issuer-worker issuer-e2e-deps
 	  awk '/^ℹ (tests|pass|fail|skipped) [0-9]+$$/ { n[$$2] = $$3 } \
 	    END { printf "issuer end-to-end (node --test, workerd): %d tests, %d passed, %d failed, %d skipped\n", n["tests"], n["pass"], n["fail"], n["skipped"] }' \
 	    "$$log" | tee -a "$(TEST_SUMMARY)"; \
-	  grep -E '^# (concurrency|refresh latency)' "$$log" | sed 's/^# /issuer: /' | tee -a "$(TEST_SUMMARY)"
+	  grep -E '^# (concurrency|refresh latency|revocation reached)' "$$log" | sed 's/^# /issuer: /' | tee -a "$(TEST_SUMMARY)"
 
 TEST_TARGETS += test-issuer
