@@ -29,9 +29,9 @@ fi
 
 for label in "${labels[@]}"; do say "installing $label"; done
 
-# One cargo invocation with one target dir: the two CLIs share many dependencies (serde, clap,
-# anyhow, ...), which then compile once. The target dir stays in .tools so an interrupted or
-# version-bumped install resumes instead of starting over.
+# One cargo invocation with one target dir: the two CLIs share some dependencies, which then
+# compile once. The target dir is in .tools so that an interrupted install resumes where it
+# stopped; it is removed once the install succeeded (about 900 MB, not needed to run the tools).
 # No --locked: wasm-bindgen-cli's own lock names a crate version this registry lacks.
 # --force: replace an installed binary of another version (the check above decided).
 run_logged "cargo install ${wanted[*]}" "$TOOLS_DIR/logs/cargo-install.log" \
@@ -42,3 +42,4 @@ run_logged "cargo install ${wanted[*]}" "$TOOLS_DIR/logs/cargo-install.log" \
   die "$TOOLS_DIR/bin/wasm-bindgen is not version $bindgen_version after install"
 [[ "$(installed_version "$TOOLS_DIR/bin/worker-build")" == "$worker_version" ]] ||
   die "$TOOLS_DIR/bin/worker-build is not version $worker_version after install"
+rm -rf "$TOOLS_DIR/cargo-target"
