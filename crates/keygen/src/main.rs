@@ -9,6 +9,7 @@
 //! ```text
 //! revocable-keygen [--out PATH] [--force]   create (refuses to overwrite without --force)
 //! revocable-keygen --rotate [--out PATH]    prepend a new signing key, keep the others
+//! revocable-keygen --print NAME [--out PATH] print one value (for `wrangler secret put NAME`)
 //! ```
 //!
 //! Rotation puts the new key first (it signs from the next deployment on) and keeps the
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: revocable-keygen [--out PATH] [--force]\n       revocable-keygen --rotate [--out PATH]\n\n  --out PATH  dotenv file to write (default: .dev.vars)\n  --force     replace an existing file with new keys and a new service key\n  --rotate    add a new signing key first, keep the previous ones and the service key";
+const USAGE: &str = "usage: revocable-keygen [--out PATH] [--force]\n       revocable-keygen --rotate [--out PATH]\n       revocable-keygen --print SIGNING_KEYS|ISSUER_SERVICE_KEY [--out PATH]\n\n  --out PATH    dotenv file to write or read (default: .dev.vars)\n  --force       replace an existing file with new keys and a new service key\n  --rotate      add a new signing key first, keep the previous ones and the service key\n  --print NAME  print the value of NAME from the file, for example\n                `revocable-keygen --out prod.vars --print SIGNING_KEYS | wrangler secret put SIGNING_KEYS`";
 
 /// Everything that can go wrong. Messages never contain key material.
 #[derive(Debug)]
@@ -68,11 +69,15 @@ impl fmt::Display for KeygenError {
                 "{} already exists; pass --force to replace it (this invalidates every token it signed) or --rotate to add a new signing key",
                 path.display()
             ),
-            Self::Missing(path) => write!(f, "{} does not exist; run without --rotate first", path.display()),
+            Self::Missing(path) => write!(
+                f,
+                "{} does not exist; create it first (revocable-keygen --out PATH)",
+                path.display()
+            ),
             Self::Io(path, err) => write!(f, "{}: {err}", path.display()),
             Self::Random => f.write_str("the operating system's random number generator failed"),
             Self::Key(err) => write!(f, "signing key: {err} ({})", err.code()),
-            Self::BadFile(why) => write!(f, "cannot rotate: {why}"),
+            Self::BadFile(why) => write!(f, "cannot use the file: {why}"),
         }
     }
 }
@@ -83,6 +88,7 @@ struct Options {
     out: PathBuf,
     force: bool,
     rotate: bool,
+    print: Option<&'static str>,
 }
 
 impl Options {
@@ -91,12 +97,22 @@ impl Options {
             out: PathBuf::from(".dev.vars"),
             force: false,
             rotate: false,
+            print: None,
         };
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             match arg.as_str() {
                 "--force" => opts.force = true,
                 "--rotate" => opts.rotate = true,
+                "--print" => match iter.next().map(String::as_str) {
+                    Some(SIGNING_KEYS) => opts.print = Some(SIGNING_KEYS),
+                    Some(SERVICE_KEY) => opts.print = Some(SERVICE_KEY),
+                    _ => {
+                        return Err(KeygenError::Usage(
+                            "--print needs SIGNING_KEYS or ISSUER_SERVICE_KEY".into(),
+                        ))
+                    }
+                },
                 "--out" => match iter.next() {
                     Some(path) if !path.is_empty() => opts.out = PathBuf::from(path),
                     _ => return Err(KeygenError::Usage("--out needs a path".into())),
@@ -105,9 +121,11 @@ impl Options {
                 other => return Err(KeygenError::Usage(format!("unknown argument {other:?}"))),
             }
         }
-        if opts.force && opts.rotate {
+        if usize::from(opts.force) + usize::from(opts.rotate) + usize::from(opts.print.is_some())
+            > 1
+        {
             return Err(KeygenError::Usage(
-                "--force and --rotate exclude each other".into(),
+                "--force, --rotate and --print exclude each other".into(),
             ));
         }
         Ok(opts)
@@ -116,6 +134,22 @@ impl Options {
 
 fn run(opts: &Options) -> Result<String, KeygenError> {
     let exists = opts.out.exists();
+    if let Some(name) = opts.print {
+        if !exists {
+            return Err(KeygenError::Missing(opts.out.clone()));
+        }
+        let text =
+            fs::read_to_string(&opts.out).map_err(|e| KeygenError::Io(opts.out.clone(), e))?;
+        // The one place this tool prints a secret: on request, for a pipe into
+        // `wrangler secret put`.
+        return text
+            .lines()
+            .find_map(|line| dotenv_value(line, name))
+            .map(str::to_owned)
+            .ok_or(KeygenError::BadFile(
+                "the file does not define the requested variable",
+            ));
+    }
     if opts.rotate {
         if !exists {
             return Err(KeygenError::Missing(opts.out.clone()));
@@ -274,6 +308,10 @@ mod tests {
             &["--out"],
             &["--out", ""],
             &["--nope"],
+            &["--print"],
+            &["--print", "d"],
+            &["--print", "SIGNING_KEYS", "--force"],
+            &["--print", "SIGNING_KEYS", "--rotate"],
         ] {
             assert!(
                 matches!(Options::parse(&args(bad)), Err(KeygenError::Usage(_))),

@@ -149,6 +149,29 @@ fn rotate_prepends_a_new_key_and_keeps_the_rest() {
 }
 
 #[test]
+fn print_outputs_one_value_for_wrangler_secret_put() {
+    let dir = TempDir::new("print");
+    assert_ok(&keygen(&dir.0, &["--out", "prod.vars"]));
+    let (jwks, service) = read_vars(&dir.0.join("prod.vars"));
+    let out = keygen(&dir.0, &["--out", "prod.vars", "--print", "SIGNING_KEYS"]);
+    assert_ok(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), jwks);
+    let out = keygen(
+        &dir.0,
+        &["--out", "prod.vars", "--print", "ISSUER_SERVICE_KEY"],
+    );
+    assert_ok(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), service);
+    let out = keygen(&dir.0, &["--out", "prod.vars", "--print", "OTHER"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = keygen(
+        &dir.0,
+        &["--out", "missing.vars", "--print", "SIGNING_KEYS"],
+    );
+    assert!(!out.status.success());
+}
+
+#[test]
 fn rotate_without_a_file_fails_clearly() {
     let dir = TempDir::new("rotate-missing");
     let out = keygen(&dir.0, &["--rotate"]);
