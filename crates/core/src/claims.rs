@@ -56,7 +56,17 @@ impl Audience {
 /// [`crate::Verified::payload`] (JSON text) for callers that want every claim.
 ///
 /// Times are Unix seconds. Fractional NumericDates are accepted (RFC 7519 §2) and rounded
-/// in the strict direction: `exp` down, `nbf` up, `iat` up.
+/// in the strict direction: `exp` down, `nbf` up, `iat` up; values outside 64 bits saturate.
+///
+/// Claim rules applied by [`crate::Verifier::verify`] (full text in `docs/verification.md`):
+/// - types: `exp`/`nbf`/`iat` JSON numbers only (strings, booleans, `null` are `invalid`);
+///   `iss`/`sub`/`jti`/`sid`/`scope` strings; `aud` a string or an array of strings;
+/// - order: types (iss, sub, aud, exp, nbf, iat, jti, sid, scope) -> `typ` header ->
+///   presence (`exp` unless optional, `iss`, `aud`, `iat` with a max age, then the required
+///   claims) -> `iss` -> `aud` -> `exp` -> `nbf` -> `iat` -> max age;
+/// - with tolerance `t`: expired (`ERR_JWT_EXPIRED`, claim `exp`) when `now >= exp + t`;
+///   `nbf > now + t` and `iat > now + t` are `check_failed`; `now - iat > max_age + t` is
+///   `ERR_JWT_EXPIRED` with claim `iat`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Claims {
@@ -442,6 +452,17 @@ mod tests {
         );
         assert_eq!(
             parse(r#"{"x":{"y":1,"y":2}}"#, &[]).unwrap_err().code(),
+            "ERR_JWT_INVALID"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let nested =
+            |depth: usize| format!(r#"{{"x":{}1{}}}"#, "[".repeat(depth), "]".repeat(depth));
+        assert!(parse(&nested(100), &[]).is_ok());
+        assert_eq!(
+            parse(&nested(10_000), &[]).unwrap_err().code(),
             "ERR_JWT_INVALID"
         );
     }

@@ -4,7 +4,8 @@
 //! key material and the revocation snapshot. The same code runs natively (issuer unit tests),
 //! in wasm32 under Node, browsers and workerd (through `revocable-wasm`).
 //!
-//! Verification order (fixed; see README "Verification"):
+//! Verification order (fixed; the full rules, claim semantics and error codes are in
+//! `docs/verification.md` and on [`Verifier`]):
 //! size limit -> split and strict base64url decode -> header JSON -> alg allow-list ->
 //! key lookup by `kid` -> alg consistent with the key -> signature (constant time for HMAC) ->
 //! claims JSON -> claims policy at `now` -> revocation snapshot.
