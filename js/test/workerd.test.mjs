@@ -17,15 +17,27 @@ let project;
 let wrangler;
 let output = '';
 let jwksServer;
+let feedServer;
 let key;
 
 before(async () => {
   assert.ok(existsSync(WRANGLER), `${WRANGLER} is missing (make tools runs npm ci in tools/)`);
   key = await keyPair('EdDSA', 'k1');
   jwksServer = await serve((req, res) => res.end(JSON.stringify({ keys: [key.publicJwk] })));
+  feedServer = await serve((req, res) => {
+    if (req.headers.authorization !== 'Bearer worker-svc') return void res.writeHead(401).end();
+    res.end(JSON.stringify({ generated_at: nowSeconds(), jti: [], sid: [{ id: 'sid-gone', exp: nowSeconds() + 600 }], sub: [] }));
+  });
   project = packedProject();
   copyFileSync(join(PACKAGE_DIR, 'test', 'fixtures', 'worker', 'index.js'), join(project.dir, 'index.js'));
-  const vars = { ISSUER, AUDIENCE, JWKS: JSON.stringify({ keys: [key.publicJwk] }), JWKS_URI: jwksServer.url };
+  const vars = {
+    ISSUER,
+    AUDIENCE,
+    JWKS: JSON.stringify({ keys: [key.publicJwk] }),
+    JWKS_URI: jwksServer.url,
+    FEED_URI: feedServer.url,
+    SERVICE_KEY: 'worker-svc',
+  };
   writeFileSync(
     join(project.dir, 'wrangler.toml'),
     [
@@ -78,6 +90,7 @@ after(async () => {
     }
   }
   await jwksServer?.close();
+  await feedServer?.close();
   project?.cleanup();
 });
 
@@ -100,9 +113,11 @@ test('the worker rejects expired, foreign and missing tokens with stable codes',
   assert.deepEqual(await call('/'), { status: 401, body: { ok: false, code: 'ERR_JWT_INVALID' } });
 });
 
-test('the worker fetches a remote JWKS from workerd', async () => {
+test('the worker fetches a remote JWKS and the revocation feed from workerd', async () => {
   const res = await call('/remote', await sign(key));
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(res.body.payload.sub, 'user-1');
   assert.ok(jwksServer.requests.length >= 1);
+  assert.equal(feedServer.requests[0]?.headers.authorization, 'Bearer worker-svc');
+  assert.deepEqual(await call('/remote', await sign(key, claims({ sid: 'sid-gone' }))), { status: 401, body: { ok: false, code: 'ERR_JWT_REVOKED' } });
 });
