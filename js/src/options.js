@@ -2,6 +2,8 @@
 // thrown before anything is fetched; values (secrets, keys) never appear in messages.
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+// Every algorithm the core verifies (exact, case-sensitive JOSE names; `none` never).
+const ALGORITHMS = new Set([...HMAC_ALGORITHMS, 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA']);
 
 /** Defaults, documented in the README and types/index.d.ts. */
 export const DEFAULTS = Object.freeze({
@@ -124,6 +126,11 @@ export function normalizeOptions(options) {
   }
 
   const algorithms = stringList('algorithms', options.algorithms);
+  if (algorithms !== undefined) {
+    if (algorithms.length === 0) throw fail('algorithms must not be empty');
+    const unknown = algorithms.find((alg) => !ALGORITHMS.has(alg));
+    if (unknown !== undefined) throw fail(`algorithms: unsupported algorithm "${unknown}" (supported: ${[...ALGORITHMS].join(', ')})`);
+  }
   if (options.typ !== undefined && (typeof options.typ !== 'string' || options.typ === '')) {
     throw fail('typ must be a non-empty string');
   }

@@ -67,11 +67,13 @@ class RevocableVerifier {
         try {
           inner = WasmVerifier.fromJwks(text, opts.policyJson);
         } catch (err) {
-          throw remoteInvalid('jwks', err);
+          // The issuer's key set is unusable; configuration errors pass through.
+          if (KEY_CONTENT_ERRORS.has(err?.code)) throw remoteInvalid('jwks', err);
+          throw err;
         }
       }
     } catch (err) {
-      throw toJwtError(err);
+      throw configurationError(toJwtError(err));
     }
     const verifier = new RevocableVerifier(inner, opts, started);
     if (opts.revocations) {
@@ -274,6 +276,20 @@ class RevocableVerifier {
       console.warn(`revocable: ${err.message}; still serving the last good copy (see verifier.status())`);
     }
   }
+}
+
+// What a fetched JWKS can be wrong about (as opposed to the options it is combined with).
+const KEY_CONTENT_ERRORS = new Set(['ERR_JWK_INVALID', 'ERR_JOSE_NOT_SUPPORTED']);
+
+/**
+ * The core's ERR_INVALID_OPTIONS (e.g. `algorithms` sharing none with the keys) is a mistake in
+ * the options like every other: a TypeError, keeping the stable code.
+ */
+function configurationError(err) {
+  if (err?.code !== 'ERR_INVALID_OPTIONS') return err;
+  const typeError = new TypeError(`createVerifier: ${err.message}`);
+  typeError.code = 'ERR_INVALID_OPTIONS';
+  return typeError;
 }
 
 function remoteInvalid(source, err) {

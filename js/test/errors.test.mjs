@@ -202,8 +202,15 @@ describe('options', () => {
     }
   });
 
-  test('unknown algorithm names are rejected', async () => {
-    await assert.rejects(createVerifier({ ...policy, jwks: ed.publicJwk, algorithms: ['XS512'] }));
+  test('algorithm names are checked, and the core rejects an allow-list the keys cannot meet', async () => {
+    await assert.rejects(createVerifier({ ...policy, jwks: ed.publicJwk, algorithms: ['XS512'] }), { name: 'TypeError', message: /unsupported algorithm "XS512"/ });
+    await assert.rejects(createVerifier({ ...policy, jwks: ed.publicJwk, algorithms: ['none'] }), TypeError);
+    await assert.rejects(createVerifier({ ...policy, jwks: ed.publicJwk, algorithms: [] }), TypeError);
+    await assert.rejects(createVerifier({ ...policy, jwks: ed.publicJwk, algorithms: ['ES256'] }), (err) => {
+      assert.ok(err instanceof TypeError, String(err));
+      assert.equal(err.code, 'ERR_INVALID_OPTIONS');
+      return true;
+    });
   });
 
   test('clock is the injected time source for token checks', async () => {

@@ -118,6 +118,7 @@ test('a failed poll keeps the last snapshot and is reported; recovery clears sta
   mode = 'garbage';
   const seen = errors.length;
   await waitFor(() => errors.length > seen && errors.at(-1).code === 'ERR_REMOTE_INVALID', 'an invalid feed');
+  assert.equal(errors.at(-1).cause.code, 'ERR_REVOCATION_FEED_INVALID');
   assert.throws(() => verifier.verify(revoked), { code: 'ERR_JWT_REVOKED' });
 
   mode = 'ok';

@@ -11,7 +11,11 @@ export type JwtErrorCode =
   | 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
   | 'ERR_JWT_EXPIRED'
   | 'ERR_JWT_CLAIM_VALIDATION_FAILED'
-  | 'ERR_JWT_REVOKED';
+  | 'ERR_JWT_REVOKED'
+  /** Not a token error: the core rejected the options (createVerifier turns it into a TypeError with this code). */
+  | 'ERR_INVALID_OPTIONS'
+  /** Not a token error: the revocation feed body is malformed (the `cause` of a RemoteSourceError). */
+  | 'ERR_REVOCATION_FEED_INVALID';
 
 /** Why a claim check failed. */
 export type ClaimReason = 'missing' | 'invalid' | 'check_failed';
@@ -184,7 +188,8 @@ export interface Verifier {
 
 /**
  * Creates a verifier: loads the keys (fetching `jwksUri`) and, with `revocationUri`, the
- * first revocation snapshot; rejects (TypeError for bad options, JwtError for bad keys,
+ * first revocation snapshot; rejects (TypeError for bad options, with `code`
+ * ERR_INVALID_OPTIONS when the core found them unusable; JwtError for bad keys;
  * RemoteSourceError for a failed first fetch) otherwise.
  */
 export declare function createVerifier(options: VerifierOptions): Promise<Verifier>;
