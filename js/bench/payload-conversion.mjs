@@ -7,7 +7,7 @@ import { deepStrictEqual } from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { AUDIENCE, ISSUER, claims, keyPair, sign } from '../test/helpers.mjs';
-import { measure } from './measure.mjs';
+import { compare } from './measure.mjs';
 
 const dist = resolve(process.argv[2] ?? '/tmp/rv-measure');
 const { Verifier } = await import(pathToFileURL(join(dist, 'wasm', 'node.mjs')).href);
@@ -28,8 +28,7 @@ for (const alg of ['HS256', 'EdDSA']) {
     const viaSerde = () => v.verifyObject(token, now);
     // Same claims (serde_json's map sorts the keys; JSON.parse keeps the token's order).
     deepStrictEqual(viaSerde(), viaJson());
-    const json = measure(viaJson);
-    const serde = measure(viaSerde);
+    const { json, serde } = compare({ json: viaJson, serde: viaSerde });
     rows.push({ alg, payload: size, 'JSON text + JSON.parse': Math.round(json), 'serde-wasm-bindgen': Math.round(serde), 'json/serde': +(json / serde).toFixed(2) });
   }
   v.free();
