@@ -7,6 +7,10 @@ import { JwtError, RemoteSourceError, toJwtError } from './errors.js';
 import { normalizeOptions } from './options.js';
 import { fetchText } from './remote.js';
 
+// The core's limit (revocable_core::MAX_TOKEN_BYTES). A string of more UTF-16 units than this
+// has at least as many UTF-8 bytes, so it is over the limit too.
+const MAX_TOKEN_BYTES = 16 * 1024;
+
 function newSourceState(now) {
   return { updatedAt: now, lastAttemptAt: now, failures: 0, lastError: null };
 }
@@ -96,6 +100,11 @@ class RevocableVerifier {
     if (this.#closed) throw new Error('revocable: verify() called on a closed verifier');
     if (typeof token !== 'string') {
       throw new JwtError('invalid jwt: token must be a string', { code: 'ERR_JWT_INVALID' });
+    }
+    // The core rejects more than 16 KiB first thing; rejecting longer strings here too keeps
+    // hostile megabytes from being copied into wasm memory, which never shrinks.
+    if (token.length > MAX_TOKEN_BYTES) {
+      throw new JwtError('invalid jwt: token is larger than 16 KiB', { code: 'ERR_JWT_INVALID' });
     }
     // The verified-token cache (DESIGN.md "Performance", a later change) slots in here: a hit
     // re-runs the time checks and the revocation snapshot, a miss falls through to the core.

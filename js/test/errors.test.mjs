@@ -53,6 +53,9 @@ describe('every error code', () => {
     rejects('a.b', 'ERR_JWT_INVALID');
     rejects('a.b.c.d', 'ERR_JWT_INVALID');
     rejects(await sign(ed, claims({ pad: 'x'.repeat(17 * 1024) })), 'ERR_JWT_INVALID');
+    rejects('a'.repeat(16 * 1024) + '.b.c', 'ERR_JWT_INVALID');
+    rejects(`${'ü'.repeat(9000)}.b.c`, 'ERR_JWT_INVALID'); // 9000 UTF-16 units, 18000 UTF-8 bytes
+    rejects('x'.repeat(20 * 1024 * 1024), 'ERR_JWT_INVALID'); // never copied into wasm memory
     rejects(await signRaw(ed, '[1,2]'), 'ERR_JWT_INVALID');
     rejects(await signRaw(ed, '"text"'), 'ERR_JWT_INVALID');
     assert.throws(() => verifier.verify(42), { name: 'JwtError', code: 'ERR_JWT_INVALID' });
