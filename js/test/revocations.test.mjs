@@ -146,6 +146,19 @@ test('entries already past their exp are dropped', async () => {
   assert.equal(verifier.status().revocations.entries, 1);
 });
 
+test('with clockTolerance, an entry is kept until exp + tolerance: a token still accepted after exp stays revoked', async () => {
+  // The token expired 30 s ago but a 60 s tolerance still accepts it; its session was
+  // revoked and the feed entry's exp (the token's exp) is already past.
+  const exp = nowSeconds() - 30;
+  feed.sid.push({ id: 'sid-late', exp });
+  const verifier = await polling({ revocationIntervalMs: 60_000, clockTolerance: 60 });
+  const late = await sign(key, claims({ sid: 'sid-late', iat: exp - 300, exp }));
+  assert.throws(() => verifier.verify(late), { code: 'ERR_JWT_REVOKED', claim: 'sid' });
+  // The same token from another session is accepted (within tolerance), so the check above
+  // failed on the revocation, not on the expiry.
+  assert.equal(verifier.verify(await sign(key, claims({ sid: 'sid-other', iat: exp - 300, exp }))).sid, 'sid-other');
+});
+
 test('close() stops polling', async () => {
   const verifier = await polling();
   await waitFor(() => feedRequests().length >= 2, 'a poll');

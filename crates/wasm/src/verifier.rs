@@ -109,16 +109,18 @@ impl JsVerifier {
     }
 
     /// Replaces the revocation snapshot with the issuer's feed (JSON text of
-    /// `GET /v1/revocations`), dropping entries already expired at `now`. Returns the number
+    /// `GET /v1/revocations`), dropping entries no token can still match at `now` (with the
+    /// clock tolerance). Returns the number
     /// of entries kept. On error the previous snapshot stays in place.
     #[wasm_bindgen(js_name = setRevocations)]
     pub fn set_revocations(&mut self, feed_json: &str, now: f64) -> Result<u32, JsValue> {
         let now = seconds(now)?;
-        let snapshot =
-            RevocationSnapshot::from_feed_json(feed_json, now).map_err(|err| to_js(&err))?;
-        let count = u32::try_from(snapshot.len()).unwrap_or(u32::MAX);
-        self.inner.set_revocations(snapshot);
-        Ok(count)
+        // The core keeps entries until exp + clock tolerance: a token the tolerance still
+        // accepts after its exp must still be found revoked.
+        self.inner
+            .update_revocations(feed_json, now)
+            .map_err(|err| to_js(&err))?;
+        Ok(u32::try_from(self.inner.revocations().len()).unwrap_or(u32::MAX))
     }
 
     /// Empties the revocation snapshot.
