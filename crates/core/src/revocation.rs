@@ -99,8 +99,11 @@ impl RevocationSnapshot {
     /// subject, the latest `not_before`).
     ///
     /// A verifier with a clock tolerance accepts tokens until `exp + tolerance`, so it must
-    /// keep entries that long: pass `now - tolerance`, or use
-    /// [`crate::Verifier::update_revocations`], which does.
+    /// keep entries that long: pass `now - tolerance`. A verifier that polls the feed should
+    /// use [`crate::Verifier::update_revocations`], which does that AND keeps entries of the
+    /// previous snapshot that the new feed no longer lists (the issuer prunes at `exp` on
+    /// its own clock; a stale KV location may not list a revocation yet). Replacing the
+    /// snapshot with [`crate::Verifier::set_revocations`] forgets them.
     pub fn from_feed(feed: &RevocationFeed, now: i64) -> Self {
         let mut snapshot = Self::new();
         for entry in feed.jti.iter().filter(|e| e.exp >= now) {
@@ -129,6 +132,26 @@ impl RevocationSnapshot {
     /// `ERR_REVOCATION_FEED_INVALID` (a revocable extension: never a token error).
     pub fn from_feed_json(json: &str, now: i64) -> Result<Self, Error> {
         Ok(Self::from_feed(&parse_feed(json)?, now))
+    }
+
+    /// Adds the entries of `older` (an earlier snapshot) that are still needed at `horizon`
+    /// (`exp >= horizon`) and missing here; an entry in both keeps the later `exp` (and, for
+    /// a subject, the later `not_before`). Revocations are never undone, so forgetting one
+    /// early is the only unsafe direction: the issuer drops an entry at `exp` on ITS clock,
+    /// and a feed served from a KV location that has not seen a revocation yet lacks it,
+    /// while this verifier may still accept the token on its own clock and tolerance.
+    pub(crate) fn carry_over(&mut self, older: &Self, horizon: i64) {
+        for (id, exp) in older.jti.iter().filter(|(_, exp)| **exp >= horizon) {
+            insert_latest(&mut self.jti, id, *exp);
+        }
+        for (id, exp) in older.sid.iter().filter(|(_, exp)| **exp >= horizon) {
+            insert_latest(&mut self.sid, id, *exp);
+        }
+        for (id, old) in older.sub.iter().filter(|(_, s)| s.exp >= horizon) {
+            let state = self.sub.entry(id.clone()).or_insert(*old);
+            state.not_before = state.not_before.max(old.not_before);
+            state.exp = state.exp.max(old.exp);
+        }
     }
 
     /// Drops entries whose `exp` is before `now`.

@@ -238,17 +238,32 @@ impl Verifier {
         Ok(())
     }
 
-    /// Replaces the revocation snapshot.
+    /// Replaces the revocation snapshot as it is (nothing carried over from the previous
+    /// one: this is also how a caller empties it). To apply a polled feed, use
+    /// [`Verifier::update_revocations`], which does not forget revocations the new feed no
+    /// longer lists while a token they match could still be accepted.
     pub fn set_revocations(&mut self, snapshot: RevocationSnapshot) {
         self.revocations = snapshot;
     }
 
-    /// Replaces the revocation snapshot with one built from a feed body, keeping entries
-    /// until `exp + clock tolerance` (a token is accepted that long). On error the previous
-    /// snapshot stays (`ERR_REVOCATION_FEED_INVALID`).
+    /// Applies a polled feed body (`GET /v1/revocations`) at `now`: the new snapshot holds
+    /// the feed's entries, plus every entry of the previous snapshot that the feed no longer
+    /// lists but that a token could still need (`exp + clock tolerance` not passed), each
+    /// kept until `exp + clock tolerance` (a token is accepted that long).
+    ///
+    /// The carry-over matters because the issuer drops an entry once `exp` has passed on its
+    /// own clock (a verifier with a tolerance, or a clock behind the issuer's, still accepts
+    /// the token) and because Workers KV is eventually consistent (a feed served from
+    /// another location may not list a revocation yet). Revocations are never undone, so
+    /// keeping one is always safe, and the snapshot stays bounded by `exp + tolerance`.
+    ///
+    /// On error the previous snapshot stays (`ERR_REVOCATION_FEED_INVALID`).
     pub fn update_revocations(&mut self, feed_json: &str, now: i64) -> Result<(), Error> {
         let feed = revocation::parse_feed(feed_json)?;
-        self.revocations = RevocationSnapshot::from_feed(&feed, self.prune_horizon(now));
+        let horizon = self.prune_horizon(now);
+        let mut snapshot = RevocationSnapshot::from_feed(&feed, horizon);
+        snapshot.carry_over(&self.revocations, horizon);
+        self.revocations = snapshot;
         Ok(())
     }
 

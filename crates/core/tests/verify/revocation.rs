@@ -115,3 +115,79 @@ fn entries_live_until_exp_plus_tolerance() {
         1
     );
 }
+
+/// The issuer's feed drops an entry once its `exp` has passed on the ISSUER's clock, and a
+/// feed served from a KV location that has not yet seen a revocation lacks it. A verifier
+/// must not forget a revocation it has seen while it would still accept the token on its own
+/// clock (until `exp + tolerance`): otherwise a revoked token comes back to life in the
+/// tolerance window after its `exp`, or for as long as a stale feed is served.
+#[test]
+fn seen_revocations_survive_feeds_that_no_longer_list_them() {
+    let key = signing_key(Algorithm::EdDsa);
+    let exp = NOW + 300;
+    let token = key.sign(&claims(), None).unwrap(); // jti token-1, sid session-1, exp NOW + 300
+    let for_user = |iat: i64| {
+        let mut c = claims();
+        c.insert("jti".into(), json!("token-2"));
+        c.insert("sid".into(), json!("session-2"));
+        c.insert("iat".into(), json!(iat));
+        key.sign(&c, None).unwrap()
+    };
+    let user_token = for_user(NOW - 10);
+    let listed = json!({
+        "generated_at": NOW,
+        "jti": [{"id": "token-1", "exp": exp}],
+        "sid": [{"id": "session-9", "exp": exp}],
+        "sub": [{"id": "user-1", "not_before": NOW, "exp": exp}]
+    })
+    .to_string();
+    // What the issuer serves one second after `exp`: every entry pruned.
+    let pruned = json!({"generated_at": exp + 1}).to_string();
+
+    let mut lenient = verifier_for(&key, policy().with_clock_tolerance(60));
+    lenient.update_revocations(&listed, NOW).unwrap();
+    expect_err(lenient.verify(&token, NOW), "ERR_JWT_REVOKED");
+    lenient.update_revocations(&pruned, exp + 1).unwrap();
+    assert_eq!(lenient.revocations().len(), 3);
+    for now in [exp + 1, exp + 59] {
+        let err = expect_err(lenient.verify(&token, now), "ERR_JWT_REVOKED");
+        assert_eq!(err.claim(), Some("jti"));
+        let err = expect_err(lenient.verify(&user_token, now), "ERR_JWT_REVOKED");
+        assert_eq!(err.claim(), Some("sub"));
+    }
+    expect_err(lenient.verify(&token, exp + 60), "ERR_JWT_EXPIRED");
+    // Past `exp + tolerance` nothing is carried any more: the snapshot stays bounded.
+    lenient.update_revocations(&pruned, exp + 61).unwrap();
+    assert!(lenient.revocations().is_empty());
+
+    // A stale feed (another location, before the revocation reached it) does not undo a
+    // revocation this verifier has already seen, even without tolerance.
+    let mut strict = verifier_for(&key, policy());
+    strict.update_revocations(&listed, NOW).unwrap();
+    strict
+        .update_revocations(&json!({"generated_at": NOW - 30}).to_string(), NOW + 5)
+        .unwrap();
+    expect_err(strict.verify(&token, NOW + 5), "ERR_JWT_REVOKED");
+    let session_token = {
+        let mut c = claims();
+        c.insert("jti".into(), json!("token-3"));
+        c.insert("sid".into(), json!("session-9"));
+        key.sign(&c, None).unwrap()
+    };
+    expect_err(strict.verify(&session_token, NOW + 5), "ERR_JWT_REVOKED");
+    // A later logout-everywhere for the same subject moves not_before forward.
+    strict
+        .update_revocations(
+            &json!({"generated_at": NOW + 20,
+                    "sub": [{"id": "user-1", "not_before": NOW + 20, "exp": exp + 20}]})
+            .to_string(),
+            NOW + 20,
+        )
+        .unwrap();
+    let err = expect_err(
+        strict.verify(&for_user(NOW + 10), NOW + 20),
+        "ERR_JWT_REVOKED",
+    );
+    assert_eq!(err.claim(), Some("sub"));
+    assert!(strict.verify(&for_user(NOW + 20), NOW + 20).is_ok());
+}
