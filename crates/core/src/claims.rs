@@ -8,8 +8,9 @@
 //! Claim rules (also in `docs/verification.md`):
 //! - `exp`, `nbf`, `iat` must be JSON numbers; strings, booleans, `null`, arrays and objects
 //!   are `invalid`. Fractions are accepted (RFC 7519 NumericDate) and rounded the strict way
-//!   (`exp` down, `nbf` and `iat` up); out-of-range values saturate (`1e300` is far future,
-//!   never a panic).
+//!   (`exp` down, `nbf` up; `iat` up for the "issued in the future" check and down for the
+//!   maximum age and the logout-everywhere rule); out-of-range values saturate (`1e300` is
+//!   far future, never a panic).
 //! - `iss`, `sub`, `jti`, `sid`, `scope` must be strings; `aud` a string or an array of
 //!   strings; anything else is `invalid`.
 //! - check order: payload shape (`ERR_JWT_INVALID`) -> claim types (`invalid`, in the order
@@ -56,7 +57,9 @@ impl Audience {
 /// [`crate::Verified::payload`] (JSON text) for callers that want every claim.
 ///
 /// Times are Unix seconds. Fractional NumericDates are accepted (RFC 7519 §2) and rounded
-/// in the strict direction: `exp` down, `nbf` up, `iat` up; values outside 64 bits saturate.
+/// in the strict direction: `exp` down, `nbf` up, `iat` up (the field; the maximum age and the
+/// logout-everywhere rule use the earlier whole second, see [`Claims::iat_floor`]); values
+/// outside 64 bits saturate.
 ///
 /// Claim rules applied by [`crate::Verifier::verify`] (full text in `docs/verification.md`):
 /// - types: `exp`/`nbf`/`iat` JSON numbers only (strings, booleans, `null` are `invalid`);
@@ -80,7 +83,7 @@ pub struct Claims {
     pub exp: Option<i64>,
     /// `nbf`.
     pub nbf: Option<i64>,
-    /// `iat`.
+    /// `iat`, rounded up when fractional (the strict direction for "issued in the future").
     pub iat: Option<i64>,
     /// `jti`.
     pub jti: Option<String>,
@@ -88,6 +91,18 @@ pub struct Claims {
     pub sid: Option<String>,
     /// `scope` (space-separated, RFC 9068 / RFC 8693).
     pub scope: Option<String>,
+    /// The token's `iat` had a fraction, so `iat` above is one more than its floor.
+    pub(crate) iat_fractional: bool,
+}
+
+impl Claims {
+    /// `iat` rounded DOWN: the strict direction for the rules that need the token to be
+    /// old (the maximum age, and the revocation rule `iat < not_before`): a token issued at
+    /// 99.5 was issued before a logout at 100.
+    pub fn iat_floor(&self) -> Option<i64> {
+        self.iat
+            .map(|iat| iat.saturating_sub(i64::from(self.iat_fractional)))
+    }
 }
 
 /// Deserializes a string or an array of strings into a `Vec<String>` (policy options).
@@ -229,10 +244,11 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_, '_> {
                     NBF,
                     put(&mut claims.nbf, numeric_date(map.next_value()?, Round::Up)),
                 ),
-                "iat" => (
-                    IAT,
-                    put(&mut claims.iat, numeric_date(map.next_value()?, Round::Up)),
-                ),
+                "iat" => {
+                    let value = map.next_value()?;
+                    claims.iat_fractional = matches!(value, Shallow::Float(f) if f.ceil() != f);
+                    (IAT, put(&mut claims.iat, numeric_date(value, Round::Up)))
+                }
                 "aud" => {
                     let aud = match map.next_value::<Shallow<'de>>()? {
                         Shallow::Str(one) => Some(Audience::One(one.into_owned())),
@@ -347,7 +363,7 @@ pub(crate) fn check_times(claims: &Claims, policy: &Policy, now: i64) -> Result<
         return Err(Error::claim_failed("iat", ClaimReason::CheckFailed));
     }
     if let Some(max_age) = policy.max_token_age {
-        let Some(iat) = claims.iat else {
+        let Some(iat) = claims.iat_floor() else {
             return Err(Error::claim_failed("iat", ClaimReason::Missing));
         };
         if now.saturating_sub(iat) > i64::from(max_age).saturating_add(tolerance) {
@@ -382,6 +398,20 @@ mod tests {
     fn rounding_is_strict_and_saturating() {
         let c = parse_ok(r#"{"exp":10.9,"nbf":10.1,"iat":-0.5}"#).claims;
         assert_eq!((c.exp, c.nbf, c.iat), (Some(10), Some(11), Some(0)));
+        assert_eq!(c.iat_floor(), Some(-1));
+        for (json, iat, floor) in [
+            (r#"{"iat":7}"#, 7, 7),
+            (r#"{"iat":7.0}"#, 7, 7),
+            (r#"{"iat":7e0}"#, 7, 7),
+            (r#"{"iat":7.25}"#, 8, 7),
+            (r#"{"iat":-7.25}"#, -7, -8),
+            (r#"{"iat":1e300}"#, i64::MAX, i64::MAX),
+            (r#"{"iat":-1e300}"#, i64::MIN, i64::MIN),
+        ] {
+            let c = parse_ok(json).claims;
+            assert_eq!((c.iat, c.iat_floor()), (Some(iat), Some(floor)), "{json}");
+        }
+        assert_eq!(parse_ok("{}").claims.iat_floor(), None);
         let c = parse_ok(r#"{"exp":1e300,"nbf":-1e300,"iat":99999999999999999999999}"#).claims;
         assert_eq!(
             (c.exp, c.nbf, c.iat),

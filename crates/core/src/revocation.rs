@@ -192,7 +192,8 @@ impl RevocationSnapshot {
             return Err(Error::Revoked { claim: "sid" });
         }
         if let Some(state) = claims.sub.as_deref().and_then(|sub| self.sub.get(sub)) {
-            if claims.iat.is_none_or(|iat| iat < state.not_before) {
+            // The floor of a fractional iat: 99.5 is before a not_before of 100.
+            if claims.iat_floor().is_none_or(|iat| iat < state.not_before) {
                 return Err(Error::Revoked { claim: "sub" });
             }
         }

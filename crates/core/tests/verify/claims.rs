@@ -104,6 +104,15 @@ fn iat_in_the_future_and_max_token_age() {
         "iat",
         "check_failed",
     );
+    // A fractional iat counts as the earlier instant it is for the age: 60.5 s > 60 s.
+    let fractional = token_with(json!({"iat": NOW as f64 - 60.5}));
+    expect_claim(
+        aged.verify(&fractional, NOW),
+        EXPIRED,
+        "iat",
+        "check_failed",
+    );
+    assert!(aged.verify(&fractional, NOW - 1).is_ok());
     let no_iat = token_with(json!({"iat": null}));
     expect_claim(aged.verify(&no_iat, NOW), CLAIM, "iat", "missing");
     assert!(verifier(policy()).verify(&no_iat, NOW).is_ok());

@@ -191,3 +191,34 @@ fn seen_revocations_survive_feeds_that_no_longer_list_them() {
     assert_eq!(err.claim(), Some("sub"));
     assert!(strict.verify(&for_user(NOW + 20), NOW + 20).is_ok());
 }
+
+/// `iat` is rounded up for the "issued in the future" check, but the logout-everywhere rule
+/// (`iat < not_before`) must see a fractional `iat` as the earlier instant it is: a token
+/// issued at 99.5 is older than a logout at 100.
+#[test]
+fn fractional_iat_before_not_before_is_revoked() {
+    let key = signing_key(Algorithm::EdDsa);
+    let mut verifier = verifier_for(&key, policy());
+    verifier
+        .update_revocations(
+            &json!({"generated_at": NOW,
+                    "sub": [{"id": "user-1", "not_before": NOW, "exp": NOW + 300}]})
+            .to_string(),
+            NOW,
+        )
+        .unwrap();
+    let with_iat = |iat: &str| {
+        let payload = format!(
+            r#"{{"iss":"{ISS}","aud":"{AUD}","sub":"user-1","exp":{},"iat":{iat}}}"#,
+            NOW + 300
+        );
+        raw_token(&key, &header_for(&key), &payload)
+    };
+    for iat in [format!("{}.5", NOW - 1), format!("{}.999", NOW - 1)] {
+        let err = expect_err(verifier.verify(&with_iat(&iat), NOW), "ERR_JWT_REVOKED");
+        assert_eq!(err.claim(), Some("sub"), "iat {iat}");
+    }
+    for iat in [format!("{NOW}"), format!("{NOW}.0"), format!("{}e0", NOW)] {
+        assert!(verifier.verify(&with_iat(&iat), NOW).is_ok(), "iat {iat}");
+    }
+}
