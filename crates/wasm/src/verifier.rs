@@ -108,10 +108,11 @@ impl JsVerifier {
         self.inner.set_keys(keys).map_err(|err| to_js(&err))
     }
 
-    /// Replaces the revocation snapshot with the issuer's feed (JSON text of
-    /// `GET /v1/revocations`), dropping entries no token can still match at `now` (with the
-    /// clock tolerance). Returns the number
-    /// of entries kept. On error the previous snapshot stays in place.
+    /// Applies the issuer's feed (JSON text of `GET /v1/revocations`): its entries join the
+    /// snapshot, and entries a later feed lacks are kept until their `exp` (+ clock
+    /// tolerance), so a feed from a lagging KV location can never undo a revocation. Entries
+    /// no token can still match at `now` are dropped. Returns the number of entries held. On
+    /// error the previous snapshot stays in place.
     #[wasm_bindgen(js_name = setRevocations)]
     pub fn set_revocations(&mut self, feed_json: &str, now: f64) -> Result<u32, JsValue> {
         let now = seconds(now)?;

@@ -225,6 +225,7 @@ fn revocation_feed_revokes_by_jti_sid_and_sub() {
             "sub",
         ),
     ] {
+        v.clear_revocations();
         let kept = v.set_revocations(&feed.to_string(), now()).expect("feed");
         assert_eq!(kept, 1);
         assert_eq!(v.revocation_count(), 1);
@@ -232,11 +233,26 @@ fn revocation_feed_revokes_by_jti_sid_and_sub() {
         assert_eq!(prop(&err, "claim").as_deref(), Some(claim));
     }
 
+    // Revocations are never undone by a later feed that lacks them (a feed from a KV
+    // location that has not seen a revocation yet): entries stay until their exp.
+    v.clear_revocations();
+    let jti_only = json!({"generated_at": NOW, "jti": [{"id": "jti-1", "exp": NOW + 300}]});
+    let empty = json!({"generated_at": NOW});
+    v.set_revocations(&jti_only.to_string(), now())
+        .expect("feed");
+    assert_eq!(
+        v.set_revocations(&empty.to_string(), now()).expect("feed"),
+        1
+    );
+    let err = expect_code(v.verify(&token, now()), "ERR_JWT_REVOKED");
+    assert_eq!(prop(&err, "claim").as_deref(), Some("jti"));
+
     // A malformed feed is an error and the last snapshot stays.
     assert!(v.set_revocations("{\"jti\":7}", now()).is_err());
     assert_eq!(v.revocation_count(), 1);
 
     // Entries already past their exp are dropped when the feed is loaded.
+    v.clear_revocations();
     let stale = json!({"generated_at": NOW, "jti": [{"id": "jti-1", "exp": NOW - 1}]});
     assert_eq!(
         v.set_revocations(&stale.to_string(), now()).expect("feed"),
