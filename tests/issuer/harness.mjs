@@ -4,6 +4,7 @@
 // (wrangler and its workerd child, one process group) when asked or when the process exits.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -12,6 +13,32 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = join(ROOT, 'tools/node_modules/.bin/wrangler');
 const READY_TIMEOUT_MS = Number(process.env.ISSUER_READY_TIMEOUT_MS ?? 180_000);
+
+// Process groups of the wrangler instances still running: killed if this process exits or is
+// interrupted before the tests stop them (a signal skips 'exit' handlers, hence both).
+const liveGroups = new Set();
+const killAll = () => {
+  for (const pgid of liveGroups) {
+    try { process.kill(-pgid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  liveGroups.clear();
+};
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[signal]);
+  });
+}
+
+/** Rejects when something already listens on `port` (the readiness check would talk to it). */
+function assertPortFree(port) {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (err) => reject(new Error(`port ${port} is busy (${err.code}): is another wrangler dev still running?`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePort()));
+  });
+}
 
 /** A temporary directory, removed at exit. */
 export function tempDir(name) {
@@ -42,6 +69,7 @@ export function generateKeys(dir) {
  */
 export async function startIssuer({ port, persistDir, envFile, vars = {} }) {
   const url = `http://127.0.0.1:${port}`;
+  await assertPortFree(port);
   const args = [
     'dev',
     '--config', join(ROOT, 'wrangler.toml'),
@@ -81,8 +109,7 @@ export async function startIssuer({ port, persistDir, envFile, vars = {} }) {
   const killGroup = (signal) => {
     try { process.kill(-child.pid, signal); } catch { /* already gone */ }
   };
-  const onExit = () => killGroup('SIGKILL');
-  process.on('exit', onExit);
+  liveGroups.add(child.pid);
 
   const stop = async () => {
     if (!exited) {
@@ -93,7 +120,7 @@ export async function startIssuer({ port, persistDir, envFile, vars = {} }) {
     }
     // workerd may outlive wrangler for a moment: make sure the group is gone.
     killGroup('SIGKILL');
-    process.off('exit', onExit);
+    liveGroups.delete(child.pid);
   };
 
   const started = Date.now();

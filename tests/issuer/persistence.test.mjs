@@ -5,7 +5,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { tempDir, generateKeys, startIssuer, client } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { ROOT, tempDir, generateKeys, startIssuer, client, header } from './harness.mjs';
 
 const PORT = 18740;
 let running;
@@ -56,4 +58,38 @@ test('sessions, revocations and the feed survive a restart', async () => {
   const replay = await api.refresh(live.refresh_token);
   assert.equal(replay.status, 400);
   assert.match(replay.json.error_description, /already used/);
+  await running.stop();
+  running = undefined;
+});
+
+test('signing-key rotation (revocable-keygen --rotate) across a restart: new key signs, old tokens still verify', async () => {
+  const dir = tempDir('rotation');
+  const keys = generateKeys(dir);
+  const persistDir = join(dir, 'state');
+  running = await startIssuer({ port: PORT, persistDir, envFile: keys.envFile });
+  let api = client(running.url, keys.serviceKey);
+  const before = (await api.createSession({ sub: `rotate-${process.pid}` })).json;
+  const oldKid = header(before.access_token).kid;
+  await running.stop();
+  running = undefined;
+
+  const bin = process.env.REVOCABLE_KEYGEN ?? join(ROOT, 'target/debug/revocable-keygen');
+  execFileSync(bin, ['--rotate', '--out', keys.envFile], { stdio: 'pipe' });
+
+  running = await startIssuer({ port: PORT, persistDir, envFile: keys.envFile });
+  api = client(running.url, keys.serviceKey);
+  const jwks = (await api.call('GET', '/.well-known/jwks.json')).json;
+  assert.equal(jwks.keys.length, 2);
+  assert.equal(jwks.keys[1].kid, oldKid, 'the previous key stays published');
+  const refreshed = await api.refresh(before.refresh_token);
+  assert.equal(refreshed.status, 200, refreshed.text);
+  const newKid = header(refreshed.json.access_token).kid;
+  assert.equal(newKid, jwks.keys[0].kid, 'the new key signs');
+  assert.notEqual(newKid, oldKid);
+  const set = createLocalJWKSet(jwks);
+  for (const token of [before.access_token, refreshed.json.access_token]) {
+    await jwtVerify(token, set, { issuer: running.url, audience: 'api', typ: 'at+jwt' });
+  }
+  await running.stop();
+  running = undefined;
 });
