@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRANGLER = join(ROOT, 'tools/node_modules/.bin/wrangler');
-const READY_TIMEOUT_MS = Number(process.env.ISSUER_READY_TIMEOUT_MS ?? 180_000);
+// wrangler runs wrangler.toml's build command (`make -s issuer-worker`) before serving: a no-op
+// when `make test-issuer-e2e` has just built the worker, a full worker-build (minutes on a
+// loaded 2-core machine) when sources changed since.
+const READY_TIMEOUT_MS = Number(process.env.ISSUER_READY_TIMEOUT_MS ?? 420_000);
 
 // Process groups of the wrangler instances still running: killed if this process exits or is
 // interrupted before the tests stop them (a signal skips 'exit' handlers, hence both).
