@@ -177,6 +177,50 @@ fn header_alg(token: &str) -> Value {
     header.get("alg").cloned().unwrap_or(Value::Null)
 }
 
+/// An Ed25519 signature with R = the identity (small order) and S = k·a, which the lenient
+/// cofactorless check accepts and `verify_strict` (revocable) rejects. Only the key's owner
+/// can make one; RFC 8032 signers never do.
+fn small_order_r_token(key: &SigningKey, header: &str, payload: &str) -> String {
+    use sha2::{Digest as _, Sha512};
+
+    fn reduce_wide<T>(bytes: &[u8; 64], _like: T) -> T
+    where
+        T: Copy + From<u64> + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
+    {
+        let base = T::from(256);
+        bytes
+            .iter()
+            .rev()
+            .fold(T::from(0), |acc, b| acc * base + T::from(u64::from(*b)))
+    }
+
+    let seed: [u8; 32] = unb64(key.private_jwk()["d"].as_str().unwrap())
+        .try_into()
+        .unwrap();
+    let dalek = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let mut r = [0_u8; 32];
+    r[0] = 1;
+    let k: [u8; 64] = Sha512::new()
+        .chain_update(r)
+        .chain_update(dalek.verifying_key().as_bytes())
+        .chain_update(input.as_bytes())
+        .finalize()
+        .into();
+    let a = dalek.to_scalar();
+    let s = reduce_wide(&k, a) * a;
+    let mut signature = r.to_vec();
+    signature.extend_from_slice(&s.to_bytes());
+    // The construction is sound: ed25519-dalek's lenient check accepts it.
+    let lenient = ed25519_dalek::Verifier::verify(
+        &dalek.verifying_key(),
+        input.as_bytes(),
+        &ed25519_dalek::Signature::from_slice(&signature).unwrap(),
+    );
+    assert!(lenient.is_ok());
+    format!("{input}.{}", b64(&signature))
+}
+
 fn generate_revocable_vectors() -> Value {
     let base_policy = json!({"issuer": ISS, "audience": AUD});
     let payload = Value::Object(claims()).to_string();
@@ -478,6 +522,33 @@ fn generate_revocable_vectors() -> Value {
     );
     revoked["revocations"] = feed;
     vectors.push(revoked);
+    // A fractional iat is its floor for the logout-everywhere rule: 1699999999.5 < NOW.
+    let feed = json!({"generated_at": NOW, "sub": [{"id": "user-1", "not_before": NOW, "exp": NOW + 300}]});
+    let mut revoked = v(
+        "fractional iat just before a logout everywhere",
+        vec![jwk_of(&ed)],
+        raw_token(
+            &ed,
+            &header_for(&ed),
+            &payload.replace(
+                &format!(r#""iat":{NOW}"#),
+                &format!(r#""iat":{}.5"#, NOW - 1),
+            ),
+        ),
+        NOW,
+        base_policy.clone(),
+        json!({"ok": false, "code": "ERR_JWT_REVOKED", "claim": "sub"}),
+    );
+    revoked["revocations"] = feed;
+    vectors.push(revoked);
+    vectors.push(v(
+        "EdDSA signature with a small-order R (identity point)",
+        vec![jwk_of(&ed)],
+        small_order_r_token(&ed, &header_for(&ed), &payload),
+        NOW,
+        base_policy.clone(),
+        err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+    ));
 
     json!({
         "source": "revocable: tokens made by revocable-core's signer with the test-only keys in keys/ and seeded keys (regenerate: REVOCABLE_WRITE_VECTORS=1 cargo test -p revocable-core --all-features vectors)",
