@@ -250,12 +250,14 @@ pub enum SkipReason {
     UnsupportedAlgorithm,
     /// An RSA or `oct` key without `alg`: its algorithm would be ambiguous.
     AlgorithmRequired,
+    /// A secret (`oct`) key in a public JWKS ([`KeySet::from_public_jwks_json`]).
+    SecretKey,
 }
 
 impl SkipReason {
     /// A stable lowercase name: `not_for_signatures`, `not_for_verification`,
     /// `unsupported_key_type`, `unsupported_curve`, `unsupported_algorithm`,
-    /// `algorithm_required`.
+    /// `algorithm_required`, `secret_key`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::NotForSignatures => "not_for_signatures",
@@ -264,6 +266,7 @@ impl SkipReason {
             Self::UnsupportedCurve => "unsupported_curve",
             Self::UnsupportedAlgorithm => "unsupported_algorithm",
             Self::AlgorithmRequired => "algorithm_required",
+            Self::SecretKey => "secret_key",
         }
     }
 
@@ -276,6 +279,7 @@ impl SkipReason {
             Self::UnsupportedCurve => Error::NotSupported("curve"),
             Self::UnsupportedAlgorithm => Error::NotSupported("algorithm"),
             Self::AlgorithmRequired => Error::InvalidJwk("rsa and oct keys need an alg"),
+            Self::SecretKey => Error::InvalidJwk("a public key set must not hold secret keys"),
         }
     }
 }
@@ -306,6 +310,20 @@ impl KeySet {
     /// different material fail (an exact duplicate is dropped). An empty result fails.
     /// What was skipped, and why, is in [`KeySet::skipped`].
     pub fn from_jwks_json(json: &str) -> Result<Self, Error> {
+        Self::parse_jwks(json, true)
+    }
+
+    /// Like [`KeySet::from_jwks_json`], for a JWKS fetched from a URL (`jwksUri`): such a
+    /// document is public, so a secret `oct` key in it is a published secret that anyone
+    /// could sign with. Those entries are skipped ([`SkipReason::SecretKey`], visible in
+    /// [`KeySet::skipped`]) instead of becoming HMAC keys; HMAC secrets are configured
+    /// locally (`from_jwks_json`, [`Key::from_secret`]). jose's remote JWK sets do not
+    /// yield HMAC keys either.
+    pub fn from_public_jwks_json(json: &str) -> Result<Self, Error> {
+        Self::parse_jwks(json, false)
+    }
+
+    fn parse_jwks(json: &str, allow_secrets: bool) -> Result<Self, Error> {
         if json.len() > MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk set is too large"));
         }
@@ -318,7 +336,12 @@ impl KeySet {
         let mut keys = Vec::with_capacity(raw.keys.len());
         let mut skipped = Vec::new();
         for (index, jwk) in raw.keys.iter().enumerate() {
-            match parse_public(jwk)? {
+            let parsed = if !allow_secrets && jwk.kty == "oct" {
+                Parsed::Skip(SkipReason::SecretKey)
+            } else {
+                parse_public(jwk)?
+            };
+            match parsed {
                 Parsed::Key(key) => keys.push(key),
                 Parsed::Skip(reason) => skipped.push(SkippedKey {
                     index,
@@ -819,6 +842,45 @@ mod tests {
         );
         assert_eq!(
             KeySet::from_jwks_json("[]").unwrap_err().code(),
+            "ERR_JWK_INVALID"
+        );
+    }
+
+    #[test]
+    fn public_jwks_skips_secret_keys() {
+        let jwks = format!(
+            r#"{{"keys":[{},{}]}}"#,
+            with(OCT, r#"{"kid":"hs"}"#),
+            with(ED, r#"{"kid":"ed"}"#)
+        );
+        let local = KeySet::from_jwks_json(&jwks).unwrap();
+        assert_eq!(local.len(), 2);
+        let public = KeySet::from_public_jwks_json(&jwks).unwrap();
+        assert_eq!(public.len(), 1);
+        assert_eq!(public.keys()[0].kid(), Some("ed"));
+        assert_eq!(
+            public.skipped(),
+            &[SkippedKey {
+                index: 0,
+                kid: Some("hs".into()),
+                reason: SkipReason::SecretKey
+            }]
+        );
+        assert_eq!(SkipReason::SecretKey.as_str(), "secret_key");
+        // Only secret keys: nothing usable.
+        assert_eq!(
+            KeySet::from_public_jwks_json(&format!(r#"{{"keys":[{OCT}]}}"#)).unwrap_err(),
+            Error::InvalidJwk("no usable key in the key set")
+        );
+        // Everything else is checked as from_jwks_json does.
+        let private_ec = format!(
+            r#"{{"keys":[{}]}}"#,
+            with(EC, r#"{"d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#)
+        );
+        assert_eq!(
+            KeySet::from_public_jwks_json(&private_ec)
+                .unwrap_err()
+                .code(),
             "ERR_JWK_INVALID"
         );
     }
