@@ -578,3 +578,101 @@ fn mutated_tokens_never_verify_and_never_panic() {
         }
     }
 }
+
+/// ECDSA signatures are malleable: (r, n - s) verifies like (r, s). revocable accepts both,
+/// as jose and WebCrypto do (their signers produce "high" s half the time, so requiring low s
+/// would reject honest tokens). Nothing in revocable keys on the exact token bytes except the
+/// JS verified-token cache, which re-checks expiry and revocation (by jti, sid, sub) on every
+/// hit, so a second form gains nothing. This test pins the decision.
+#[test]
+fn ecdsa_high_s_is_accepted_by_design() {
+    let key = signing_key(Algorithm::Es256);
+    let verifier = verifier_for(&key, policy());
+    let token = key.sign(&claims(), None).unwrap();
+    let signature =
+        p256::ecdsa::Signature::from_slice(&unb64(token.split('.').nth(2).unwrap())).unwrap();
+    let (r, s) = signature.split_scalars();
+    let negated =
+        p256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s.as_ref()).to_bytes()).unwrap();
+    assert_ne!(negated, signature);
+    let other_form = replace_segment(&token, 2, &b64(&negated.to_bytes()));
+    assert_ne!(other_form, token);
+    let first = verifier.verify(&token, NOW).unwrap();
+    let second = verifier.verify(&other_form, NOW).unwrap();
+    assert_eq!(first.claims, second.claims);
+}
+
+/// JSON edge cases of docs/verification.md ("JSON text"), in the header (before the
+/// signature: attacker-controlled) and the payload.
+#[test]
+fn json_text_edge_cases() {
+    let key = signing_key(Algorithm::Hs256);
+    let verifier = verifier_for(&key, policy());
+    let body = payload();
+    let header = r#"{"alg":"HS256"}"#;
+    let claims_with = |extra: &str| format!("{},{extra}}}", &body[..body.len() - 1]);
+    // Escapes are decoded: this is HS256.
+    assert!(verifier
+        .verify(&raw_token(&key, r#"{"\u0061lg":"\u0048S256"}"#, &body), NOW)
+        .is_ok());
+    // Whitespace is JSON.
+    assert!(verifier
+        .verify(
+            &raw_token(&key, " {\r\n \"alg\" : \"HS256\"\t}\n", &body),
+            NOW
+        )
+        .is_ok());
+    for bad_header in [
+        "\u{feff}{\"alg\":\"HS256\"}",
+        "{\"alg\":\"HS256\",\"x\":\"a\0\"}",
+        r#"{"alg":"HS256","x":"\ud800"}"#,
+        r#"{"alg":"HS256","x":1e400}"#,
+    ] {
+        expect_err(
+            verifier.verify(&raw_token(&key, bad_header, &body), NOW),
+            JWS,
+        );
+    }
+    for bad_payload in [
+        format!("\u{feff}{body}"),
+        claims_with("\"x\":\"a\0\""),
+        claims_with(r#""x":"\ud800""#),
+        claims_with(r#""x":1e400"#),
+    ] {
+        expect_err(
+            verifier.verify(&raw_token(&key, header, &bad_payload), NOW),
+            JWT,
+        );
+    }
+    // Nesting: 127 levels parse, 128 fail, and a 16 KiB bracket bomb (not even signed)
+    // fails cleanly. Run on a thread with a 256 KiB stack (wasm has 1 MiB) to show the
+    // recursion stays far from overflowing in a debug build.
+    let nested = |depth: usize| {
+        format!(
+            r#"{{"alg":"HS256","x":{}1{}}}"#,
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        )
+    };
+    let (ok, deep, bomb) = (
+        raw_token(&key, &nested(127), &body),
+        raw_token(&key, &nested(128), &body),
+        format!("{}.e30.AAAA", b64(&[b'['; 12_000])),
+    );
+    let deep_payload = raw_token(
+        &key,
+        header,
+        &claims_with(&format!(r#""x":{}1{}"#, "[".repeat(126), "]".repeat(126))),
+    );
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            assert!(verifier.verify(&ok, NOW).is_ok());
+            expect_err(verifier.verify(&deep, NOW), JWS);
+            expect_err(verifier.verify(&bomb, NOW), JWS);
+            assert!(verifier.verify(&deep_payload, NOW).is_ok());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
