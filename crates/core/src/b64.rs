@@ -20,7 +20,10 @@ pub(crate) const fn decoded_len(encoded_len: usize) -> usize {
 }
 
 /// Decodes into `stack` when it fits, else into `heap` (cleared and reused). Returns the
-/// decoded bytes. Used on the hot path so that headers and signatures never allocate.
+/// decoded bytes. The hot path now decodes the public token segments with
+/// [`decode_public_buffered`]; this constant-time form remains the reference it is tested
+/// against.
+#[cfg(test)]
 pub(crate) fn decode_buffered<'b>(
     src: &[u8],
     stack: &'b mut [u8],
@@ -44,6 +47,100 @@ pub(crate) fn decode_vec(src: &[u8]) -> Result<Vec<u8>, InvalidBase64> {
     let len = Base64UrlUnpadded::decode(src, &mut out)
         .map_err(|_| InvalidBase64)?
         .len();
+    out.truncate(len);
+    Ok(out)
+}
+
+/// Reverse alphabet for [`decode_public_into`]: the 6-bit value of each base64url character,
+/// `0xff` for every other byte.
+const DECODE_TABLE: [u8; 256] = {
+    let mut table = [0xff_u8; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Strict base64url like [`decode_buffered`], but table-driven and NOT constant time: for
+/// token segments, which are public (the header and payload are readable by anyone holding
+/// the token, the signature is no secret). Key material keeps the constant-time decoder.
+/// Accepts exactly what `base64ct` accepts (a unit test compares them on every
+/// single-character substitution): the URL-safe alphabet, no padding or whitespace, no
+/// `len % 4 == 1`, canonical trailing bits. Returns the decoded length (`dst` must hold
+/// [`decoded_len`] bytes).
+pub(crate) fn decode_public_into(src: &[u8], dst: &mut [u8]) -> Result<usize, InvalidBase64> {
+    let out_len = decoded_len(src.len());
+    if src.len() % 4 == 1 || dst.len() < out_len {
+        return Err(InvalidBase64);
+    }
+    let value = |c: u8| u32::from(DECODE_TABLE[usize::from(c)]);
+    let mut chunks = src.chunks_exact(4);
+    let mut out = dst.chunks_exact_mut(3);
+    for (chunk, bytes) in (&mut chunks).zip(&mut out) {
+        let (a, b, c, d) = (
+            value(chunk[0]),
+            value(chunk[1]),
+            value(chunk[2]),
+            value(chunk[3]),
+        );
+        // An invalid character maps to 0xff: any of its top two bits makes the OR >= 64.
+        if (a | b | c | d) >= 64 {
+            return Err(InvalidBase64);
+        }
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        bytes.copy_from_slice(&n.to_be_bytes()[1..]);
+    }
+    let tail = chunks.remainder();
+    let written = src.len() / 4 * 3;
+    match *tail {
+        [] => {}
+        [a, b] => {
+            let (a, b) = (value(a), value(b));
+            // The last character carries 4 bits that must be zero (canonical encoding).
+            if (a | b) >= 64 || b & 0x0f != 0 {
+                return Err(InvalidBase64);
+            }
+            dst[written] = ((a << 2) | (b >> 4)) as u8;
+        }
+        [a, b, c] => {
+            let (a, b, c) = (value(a), value(b), value(c));
+            if (a | b | c) >= 64 || c & 0x03 != 0 {
+                return Err(InvalidBase64);
+            }
+            let n = (a << 10) | (b << 4) | (c >> 2);
+            dst[written] = (n >> 8) as u8;
+            dst[written + 1] = n as u8;
+        }
+        _ => return Err(InvalidBase64),
+    }
+    Ok(out_len)
+}
+
+/// [`decode_buffered`] for public token segments (fast, not constant time).
+pub(crate) fn decode_public_buffered<'b>(
+    src: &[u8],
+    stack: &'b mut [u8],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8], InvalidBase64> {
+    let len = decoded_len(src.len());
+    let dst = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.clear();
+        heap.resize(len, 0);
+        &mut heap[..]
+    };
+    let written = decode_public_into(src, dst)?;
+    Ok(&dst[..written])
+}
+
+/// [`decode_vec`] for public token segments (fast, not constant time).
+pub(crate) fn decode_public_vec(src: &[u8]) -> Result<Vec<u8>, InvalidBase64> {
+    let mut out = vec![0_u8; decoded_len(src.len())];
+    let len = decode_public_into(src, &mut out)?;
     out.truncate(len);
     Ok(out)
 }
@@ -126,6 +223,49 @@ mod tests {
         assert_eq!(dec("QUJ\u{e9}"), Err(InvalidBase64));
         assert_eq!(dec("QUJ\0"), Err(InvalidBase64));
         assert_eq!(dec(""), Ok(Vec::new()));
+    }
+
+    /// The fast decoder for public segments accepts and produces exactly what the
+    /// constant-time one does: every length up to 70, and every single-byte substitution
+    /// (all 256 values) at every position of encodings of lengths 0 to 13.
+    #[test]
+    fn public_decoder_agrees_with_base64ct() {
+        let check = |s: &[u8]| {
+            let fast = decode_public_vec(s);
+            assert_eq!(fast, decode_vec(s), "{:?}", String::from_utf8_lossy(s));
+            let mut stack = [0_u8; 8];
+            let mut heap = Vec::new();
+            assert_eq!(
+                decode_public_buffered(s, &mut stack, &mut heap).map(<[u8]>::to_vec),
+                fast
+            );
+        };
+        for len in 0..70 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 151 + 7) as u8).collect();
+            check(encode(&bytes).as_bytes());
+        }
+        for len in 0..14 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 97 + 200) as u8).collect();
+            let encoded = encode(&bytes).into_bytes();
+            for pos in 0..encoded.len() {
+                for byte in 0..=255_u8 {
+                    let mut mutated = encoded.clone();
+                    mutated[pos] = byte;
+                    check(&mutated);
+                }
+            }
+            // Extra and missing characters, padding.
+            for extra in [b'A', b'=', b' ', b'.'] {
+                let mut longer = encoded.clone();
+                longer.push(extra);
+                check(&longer);
+            }
+        }
+        for s in [
+            "", "Q", "QQ", "QR", "QUJ", "QUI", "QQ==", "QUJD", "QUJDR", "-_8", "+/8",
+        ] {
+            check(s.as_bytes());
+        }
     }
 
     #[test]

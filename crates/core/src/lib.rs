@@ -28,6 +28,7 @@ mod alg;
 mod b64;
 mod claims;
 mod error;
+mod host;
 mod json;
 mod jwk;
 mod policy;
@@ -41,6 +42,7 @@ pub use crate::{
     alg::Algorithm,
     claims::{Audience, Claims},
     error::{ClaimReason, Error},
+    host::SignatureHost,
     jwk::{Key, KeySet, KeyUse, SkipReason, SkippedKey, MAX_JWKS_BYTES},
     policy::Policy,
     revocation::{FeedEntry, RevocationFeed, RevocationSnapshot, SubjectEntry, MAX_FEED_BYTES},

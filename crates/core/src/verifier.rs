@@ -4,6 +4,7 @@ use crate::{
     alg::AlgSet,
     b64,
     claims::{self, ParsedClaims},
+    host::{self, SignatureHost},
     revocation, token, Algorithm, ClaimReason, Claims, Error, Header, KeySet, Policy,
     RevocationSnapshot,
 };
@@ -140,6 +141,27 @@ impl Verifier {
     /// Verifies `token` at `now` (Unix seconds) in the fixed order, including the
     /// revocation snapshot.
     pub fn verify(&self, token: &str, now: i64) -> Result<Verified, Error> {
+        self.verify_checked(token, now, None)
+    }
+
+    /// Like [`Verifier::verify`], with the raw signature check of asymmetric keys delegated
+    /// to `host` where it can (everything else, and the checks both paths share, stay
+    /// here: see [`SignatureHost`]).
+    pub fn verify_with_host(
+        &self,
+        token: &str,
+        now: i64,
+        host: &dyn SignatureHost,
+    ) -> Result<Verified, Error> {
+        self.verify_checked(token, now, Some(host))
+    }
+
+    fn verify_checked(
+        &self,
+        token: &str,
+        now: i64,
+        host: Option<&dyn SignatureHost>,
+    ) -> Result<Verified, Error> {
         // 1-2. Size, then shape.
         if token.len() > MAX_TOKEN_BYTES {
             return Err(Error::InvalidJwt("token is larger than 16 KiB"));
@@ -147,16 +169,17 @@ impl Verifier {
         let segments = token::split(token)?;
 
         // 3. Strict base64url for all three segments, into stack buffers where they fit.
+        // Token segments are public: the fast (not constant-time) strict decoder.
         let mut header_stack = [0_u8; HEADER_STACK];
         let mut header_heap = Vec::new();
         let header_json =
-            b64::decode_buffered(segments.header, &mut header_stack, &mut header_heap)
+            b64::decode_public_buffered(segments.header, &mut header_stack, &mut header_heap)
                 .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
-        let payload = b64::decode_vec(segments.payload)
+        let payload = b64::decode_public_vec(segments.payload)
             .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
         let mut signature_stack = [0_u8; SIGNATURE_STACK];
         let mut signature_heap = Vec::new();
-        let signature = b64::decode_buffered(
+        let signature = b64::decode_public_buffered(
             segments.signature,
             &mut signature_stack,
             &mut signature_heap,
@@ -177,7 +200,7 @@ impl Verifier {
         let key = self.keys.select(alg, header.kid.as_deref())?;
 
         // 7. Signature over `header.payload` as sent.
-        if !key.verify(segments.signing_input, signature) {
+        if !host::check_signature(&self.keys, key, host, segments.signing_input, signature) {
             return Err(Error::SignatureVerificationFailed);
         }
 
