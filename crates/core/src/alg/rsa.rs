@@ -62,9 +62,18 @@ pub(crate) fn public_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Error> {
     .map_err(|_| Error::InvalidJwk("rsa public key has an invalid modulus or exponent"))
 }
 
-/// Verifies an RS*/PS* signature. A signature that is not exactly the modulus length fails.
+/// Verifies an RS*/PS* signature. A signature that is not exactly the modulus length, or
+/// whose integer is not below the modulus (RFC 8017 §5.2.2 step 1), fails: the `rsa` crate
+/// checks the latter for PKCS#1 v1.5 but not for PSS, where `s + n` would verify like `s`.
+/// (`host::check_signature` checks it too, before either path; this keeps the invariant
+/// here for any other caller.)
 pub(crate) fn verify(alg: Algorithm, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
     if signature.len() != key.size() {
+        return false;
+    }
+    // Equal lengths (the modulus has no leading zero octet and `size()` octets), so the
+    // big-endian byte order is the numeric order.
+    if signature >= key.n().to_bytes_be().as_slice() {
         return false;
     }
     match jwt_alg(alg) {

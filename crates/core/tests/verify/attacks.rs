@@ -676,3 +676,52 @@ fn json_text_edge_cases() {
         .join()
         .unwrap();
 }
+
+/// RFC 8017 §5.2.2 step 1: an RSA signature is an integer below the modulus. rsa 0.9's
+/// PKCS#1 v1.5 verification checks it, its PSS verification does not: `s + n` (when it
+/// still fits in the modulus length) was a second accepted form of every such PS* token.
+#[test]
+fn rsa_signature_not_below_the_modulus_is_rejected() {
+    use rsa::BigUint;
+
+    for alg in [
+        Algorithm::Ps256,
+        Algorithm::Ps384,
+        Algorithm::Ps512,
+        Algorithm::Rs256,
+        Algorithm::Rs384,
+        Algorithm::Rs512,
+    ] {
+        let key = signing_key(alg);
+        let verifier = verifier_for(&key, policy());
+        let n = BigUint::from_bytes_be(&unb64(key.public_jwk().unwrap()["n"].as_str().unwrap()));
+        let size = n.to_bytes_be().len();
+        // PSS is randomized: sign until s + n still fits in `size` bytes (about one try in
+        // three for this modulus). PKCS#1 v1.5 is deterministic: one token.
+        let mut shifted = None;
+        for _ in 0..(if alg.is_rsa() && alg.as_str().starts_with('P') {
+            64
+        } else {
+            1
+        }) {
+            let token = key.sign(&claims(), None).unwrap();
+            let s = BigUint::from_bytes_be(&unb64(token.split('.').nth(2).unwrap()));
+            let sum = (s + &n).to_bytes_be();
+            if sum.len() == size {
+                shifted = Some(replace_segment(&token, 2, &b64(&sum)));
+                break;
+            }
+        }
+        match shifted {
+            Some(token) => expect_err(verifier.verify(&token, NOW), SIG),
+            None if alg.as_str().starts_with('P') => panic!("{alg}: no signature with room"),
+            None => continue,
+        };
+        // n itself (and n - 1 + 1...) as a signature: not below the modulus either.
+        let token = key.sign(&claims(), None).unwrap();
+        expect_err(
+            verifier.verify(&replace_segment(&token, 2, &b64(&n.to_bytes_be())), NOW),
+            SIG,
+        );
+    }
+}
