@@ -541,6 +541,45 @@ fn generate_revocable_vectors() -> Value {
     );
     revoked["revocations"] = feed;
     vectors.push(revoked);
+    // Second forms of a valid signature, which every verifier path (pure Rust, and the npm
+    // package's host crypto) must refuse: S + L for Ed25519, s + n for RSA-PSS.
+    let mut sig = unb64(good.split('.').nth(2).unwrap());
+    let order: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0_u16;
+    for (s, l) in sig[32..].iter_mut().zip(order) {
+        let sum = u16::from(*s) + u16::from(l) + carry;
+        *s = sum as u8;
+        carry = sum >> 8;
+    }
+    vectors.push(v(
+        "EdDSA signature with S + L (non-canonical S)",
+        vec![jwk_of(&ed)],
+        replace_segment(&good, 2, &b64(&sig)),
+        NOW,
+        base_policy.clone(),
+        err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+    ));
+    let ps = signing_key(Algorithm::Ps256);
+    let n = rsa::BigUint::from_bytes_be(&unb64(ps.public_jwk().unwrap()["n"].as_str().unwrap()));
+    let shifted = (0..64)
+        .find_map(|_| {
+            let token = ps.sign(&claims(), None).unwrap();
+            let s = rsa::BigUint::from_bytes_be(&unb64(token.split('.').nth(2).unwrap()));
+            let sum = (s + &n).to_bytes_be();
+            (sum.len() == n.to_bytes_be().len()).then(|| replace_segment(&token, 2, &b64(&sum)))
+        })
+        .unwrap();
+    vectors.push(v(
+        "PS256 signature plus the modulus (s + n)",
+        vec![jwk_of(&ps)],
+        shifted,
+        NOW,
+        base_policy.clone(),
+        err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+    ));
     vectors.push(v(
         "EdDSA signature with a small-order R (identity point)",
         vec![jwk_of(&ed)],
