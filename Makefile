@@ -26,6 +26,8 @@ include mk/rust.mk
 -include mk/js.mk
 -include mk/issuer.mk
 -include mk/e2e.mk
+-include mk/hardening.mk
+-include mk/bench.mk
 
 .PHONY: help test test-summary-reset
 help:
