@@ -36,7 +36,7 @@ class RevocableVerifier {
   #remote;
   // { kind, state, kids, algorithms, url?, inflight? }
   #keys;
-  // null | { url, serviceKey, intervalMs, etag, timer, entries, state }
+  // null | { url, serviceKey, intervalMs, etag, timer, inflight, entries, state }
   #revocations = null;
   // Whether options.algorithms fixed the allow-list (else it follows the keys).
   #explicitAlgorithms;
@@ -134,6 +134,22 @@ class RevocableVerifier {
     }
   }
 
+  /**
+   * Polls the revocation feed now unless a poll started less than `revocationIntervalMs` ago
+   * (then resolves at once) or one is running (then shares it). Never rejects: a failed poll
+   * is reported like any other and the last snapshot stays. For runtimes whose timers only run
+   * while a request is in flight (Cloudflare Workers): `await` it before verify() to bound the
+   * snapshot's age by the interval plus one poll, or pass it to `ctx.waitUntil()` to keep
+   * polling off the request's path. A no-op without `revocationUri` or after close().
+   */
+  refreshRevocations() {
+    const rev = this.#revocations;
+    if (!rev || this.#closed) return Promise.resolve();
+    if (rev.inflight) return rev.inflight;
+    if (Date.now() - rev.state.lastAttemptAt < rev.intervalMs) return Promise.resolve();
+    return this.#pollShared();
+  }
+
   /** Stops every timer and in-flight fetch and frees the wasm verifier. Idempotent. */
   close() {
     if (this.#closed) return;
@@ -222,7 +238,7 @@ class RevocableVerifier {
   }
 
   async #startRevocations(settings, now) {
-    this.#revocations = { ...settings, etag: null, timer: undefined, entries: 0, state: newSourceState(now) };
+    this.#revocations = { ...settings, etag: null, timer: undefined, inflight: null, entries: 0, state: newSourceState(now) };
     const ok = await this.#pollRevocations(true);
     if (ok) this.#scheduleRevocations();
   }
@@ -232,11 +248,20 @@ class RevocableVerifier {
     if (this.#closed) return;
     // A chain of timeouts, not an interval: polls never overlap, and a slow issuer slows us.
     rev.timer = setTimeout(async () => {
-      await this.#pollRevocations(false);
+      await this.#pollShared();
       this.#scheduleRevocations();
     }, rev.intervalMs);
     // Polling must never keep a Node process alive (close() is not required to exit).
     rev.timer.unref?.();
+  }
+
+  /** A background poll shared by the timer and refreshRevocations(): never two at once. */
+  #pollShared() {
+    const rev = this.#revocations;
+    rev.inflight ??= this.#pollRevocations(false).then(() => {
+      rev.inflight = null;
+    });
+    return rev.inflight;
   }
 
   /** One feed poll (ETag / 304 aware). `first`: reject on failure instead of reporting. */

@@ -180,6 +180,13 @@ export interface Verifier {
   verify<T extends JwtPayload = JwtPayload>(token: string): T;
   /** Like verify(), but waits for a JWKS refetch when the token's kid is unknown. */
   verifyAsync<T extends JwtPayload = JwtPayload>(token: string): Promise<T>;
+  /**
+   * Polls the revocation feed now unless the last poll started less than revocationIntervalMs
+   * ago (resolves at once) or one is running (shares it). Never rejects; failures show in
+   * status(). For Cloudflare Workers, whose timers only run during a request: await it before
+   * verify(), or pass it to ctx.waitUntil(). A no-op without revocationUri.
+   */
+  refreshRevocations(): Promise<void>;
   /** Stops timers and in-flight fetches and frees the wasm verifier. Idempotent. */
   close(): void;
   /** Key source and revocation feed freshness, counts and last errors. */
