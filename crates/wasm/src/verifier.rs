@@ -1,18 +1,41 @@
 //! The `Verifier` class exported to JavaScript.
 
-use revocable_core::{Algorithm, Key, KeySet, Policy, RevocationSnapshot, Verifier};
+use revocable_core::{
+    Algorithm, Error, Key, KeySet, Policy, RevocationSnapshot, Verified, Verifier,
+};
 use wasm_bindgen::prelude::*;
 
-use crate::error::{to_js, type_error};
+use crate::{
+    cache::{Outcome, TokenCache},
+    error::{to_js, type_error},
+    host::{Host, HostCrypto},
+};
 
 /// A verifier holding keys, a claims policy and a revocation snapshot (exported to JS as
-/// `Verifier`). Construct it with [`JsVerifier::from_jwks`], [`JsVerifier::from_jwk`] or
+/// `Verifier`), optionally with a host-crypto callback and a verified-token cache.
+/// Construct it with [`JsVerifier::from_jwks`], [`JsVerifier::from_jwk`] or
 /// [`JsVerifier::from_secret`]; call `free()` when done (the JS wrapper's `close()` does).
 #[wasm_bindgen(js_name = Verifier)]
-#[derive(Debug)]
 pub struct JsVerifier {
     inner: Verifier,
+    host: Option<HostCrypto>,
+    cache: Option<TokenCache>,
+    /// The payload of the last cache miss, until JS takes it (`takePayload`).
+    pending: String,
 }
+
+impl std::fmt::Debug for JsVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsVerifier")
+            .field("inner", &self.inner)
+            .field("host", &self.host.is_some())
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bit 0 of `verifyCached`'s result: the slot was (re)filled by this call, take the payload.
+const FRESH: u32 = 1;
 
 /// Parses the policy fields of the JS options (camelCase JSON: `issuer`, `audience`,
 /// `algorithms`, `clockTolerance`, `maxTokenAge`, `requiredClaims`, `typ`, ...).
@@ -39,7 +62,25 @@ impl JsVerifier {
     fn build(keys: KeySet, policy_json: &str) -> Result<JsVerifier, JsValue> {
         let policy = parse_policy(policy_json)?;
         let inner = Verifier::new(keys, policy).map_err(|err| to_js(&err))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            host: None,
+            cache: None,
+            pending: String::new(),
+        })
+    }
+
+    /// The full verification, through the host callback when there is one.
+    fn verify_full(
+        inner: &Verifier,
+        host: Option<&HostCrypto>,
+        token: &str,
+        now: i64,
+    ) -> Result<Verified, Error> {
+        match host {
+            Some(host) => inner.verify_with_host(token, now, &Host(host)),
+            None => inner.verify(token, now),
+        }
     }
 }
 
@@ -79,10 +120,97 @@ impl JsVerifier {
     /// Throws a JS `Error` with the stable `code` (and `claim`, `reason`) on failure.
     pub fn verify(&self, token: &str, now: f64) -> Result<String, JsValue> {
         let now = seconds(now)?;
-        match self.inner.verify(token, now) {
+        match Self::verify_full(&self.inner, self.host.as_ref(), token, now) {
             Ok(verified) => Ok(verified.payload),
             Err(err) => Err(to_js(&err)),
         }
+    }
+
+    /// Verifies through the verified-token cache (see `cache.rs`; `verify` when there is
+    /// none). Returns `slot << 1`, or `slot << 1 | 1` when the slot was (re)filled by this
+    /// call and JS must take the payload with `takePayload()` and store it for the slot.
+    /// `u32::MAX` means "verified but not cached": the payload is waiting too. Throws like
+    /// `verify`.
+    #[wasm_bindgen(js_name = verifyCached)]
+    pub fn verify_cached(&mut self, token: &str, now: f64) -> Result<u32, JsValue> {
+        let now = seconds(now)?;
+        let Self {
+            inner,
+            host,
+            cache,
+            pending,
+        } = self;
+        let host = host.as_ref();
+        let outcome = match cache {
+            Some(cache) => cache.verify(inner, token, now, || {
+                Self::verify_full(inner, host, token, now)
+            }),
+            None => {
+                Self::verify_full(inner, host, token, now).map(|v| Outcome::Uncached(v.payload))
+            }
+        };
+        match outcome.map_err(|err| to_js(&err))? {
+            Outcome::Hit(slot) => Ok(slot << 1),
+            Outcome::Miss { slot, payload } => {
+                *pending = payload;
+                Ok((slot << 1) | FRESH)
+            }
+            Outcome::Uncached(payload) => {
+                *pending = payload;
+                Ok(u32::MAX)
+            }
+        }
+    }
+
+    /// The payload JSON text of the last `verifyCached` that reported a fresh slot.
+    #[wasm_bindgen(js_name = takePayload)]
+    pub fn take_payload(&mut self) -> String {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Turns the verified-token cache on with room for `max` entries (replacing an existing
+    /// one, emptied), or off with `0`.
+    #[wasm_bindgen(js_name = setCache)]
+    pub fn set_cache(&mut self, max: u32) {
+        self.cache = (max > 0).then(|| TokenCache::new(max));
+    }
+
+    /// Drops the cache entry in `slot` (the JS side could not store its payload).
+    #[wasm_bindgen(js_name = evictCached)]
+    pub fn evict_cached(&mut self, slot: u32) {
+        if let Some(cache) = &mut self.cache {
+            cache.remove(slot);
+        }
+    }
+
+    /// Number of cached tokens.
+    #[wasm_bindgen(js_name = cacheSize)]
+    pub fn cache_size(&self) -> u32 {
+        self.cache
+            .as_ref()
+            .map_or(0, |cache| u32::try_from(cache.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Sets (or, with `undefined`, removes) the host-crypto callback: the raw signature
+    /// checks of asymmetric keys go to it (index into `hostJwks()`).
+    #[wasm_bindgen(js_name = setHost)]
+    pub fn set_host(&mut self, host: Option<HostCrypto>) {
+        self.host = host;
+    }
+
+    /// The public JWK of every key, in key-set order (`null` for HMAC keys), as JSON text:
+    /// what the host imports, index for index.
+    #[wasm_bindgen(js_name = hostJwks)]
+    pub fn host_jwks(&self) -> String {
+        serde_json::Value::Array(
+            self.inner
+                .keys()
+                .host_jwks()
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect(),
+        )
+        .to_string()
     }
 
     /// Like `verify`, but returns the payload as a JS object built by serde-wasm-bindgen.
@@ -105,7 +233,14 @@ impl JsVerifier {
     #[wasm_bindgen(js_name = setJwks)]
     pub fn set_jwks(&mut self, jwks_json: &str) -> Result<(), JsValue> {
         let keys = KeySet::from_jwks_json(jwks_json).map_err(|err| to_js(&err))?;
-        self.inner.set_keys(keys).map_err(|err| to_js(&err))
+        self.inner.set_keys(keys).map_err(|err| to_js(&err))?;
+        // Cached verdicts were made with the old keys. (The host re-imports its keys from
+        // hostJwks(); until then its indexes may name other keys, so it is dropped.)
+        if let Some(cache) = &mut self.cache {
+            cache.clear();
+        }
+        self.host = None;
+        Ok(())
     }
 
     /// Applies the issuer's feed (JSON text of `GET /v1/revocations`): its entries join the
