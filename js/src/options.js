@@ -12,7 +12,12 @@ export const DEFAULTS = Object.freeze({
   jwksMaxAgeMs: 600_000,
   fetchTimeoutMs: 5000,
   maxResponseBytes: 4 * 1024 * 1024,
+  // The verified-token cache is on unless `cache: false` (README "Verified-token cache").
+  cacheMax: 1000,
 });
+
+// Largest accepted cache.max: 2^20 entries (a few hundred MB at most): a bigger number is a typo.
+const CACHE_MAX_LIMIT = 2 ** 20;
 
 const KNOWN = new Set([
   // key sources (exactly one)
@@ -25,8 +30,8 @@ const KNOWN = new Set([
   'jwksCooldownMs', 'jwksMaxAgeMs', 'fetchTimeoutMs', 'maxResponseBytes', 'fetch', 'onError',
   // time
   'clock',
-  // reserved: the verified-token cache (DESIGN.md "Performance")
-  'cache',
+  // speed: the verified-token cache and host crypto (README "Performance")
+  'cache', 'hostCrypto',
 ]);
 
 function fail(message) {
@@ -57,11 +62,11 @@ function seconds(name, value) {
   return value;
 }
 
-function integer(name, value, fallback, min, unit) {
+function integer(name, value, fallback, min, unit, max = 2 ** 31 - 1) {
   if (value === undefined) return fallback;
-  // 2^31-1: the largest delay setTimeout honours.
-  if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw fail(`${name} must be a whole number of ${unit} >= ${min}`);
+  // 2^31-1 by default: the largest delay setTimeout honours.
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw fail(`${name} must be a whole number of ${unit} from ${min} to ${max}`);
   }
   return value;
 }
@@ -112,6 +117,19 @@ function keySource(options, algorithms) {
   return { kind, secret: bytes, alg: hmac[0] };
 }
 
+/** `cache`: true (default size), false (off), or `{ max }`; returns the size, 0 for off. */
+function cacheSize(cache) {
+  if (cache === undefined || cache === true) return DEFAULTS.cacheMax;
+  if (cache === false) return 0;
+  if (cache === null || typeof cache !== 'object' || Array.isArray(cache)) {
+    throw fail('cache must be true, false or { max }');
+  }
+  for (const name of Object.keys(cache)) {
+    if (name !== 'max') throw fail(`cache: unknown option "${name}"`);
+  }
+  return integer('cache.max', cache.max, DEFAULTS.cacheMax, 1, 'entries', CACHE_MAX_LIMIT);
+}
+
 /**
  * Checks `options` and splits them into the core's policy (JSON text), the key source,
  * the revocation feed settings and the remote-source settings.
@@ -120,9 +138,6 @@ export function normalizeOptions(options) {
   if (options === null || typeof options !== 'object') throw fail('options object is required');
   for (const name of Object.keys(options)) {
     if (!KNOWN.has(name)) throw fail(`unknown option "${name}"`);
-  }
-  if (options.cache !== undefined) {
-    throw fail('the verified-token cache is not available in this version (option "cache")');
   }
 
   const algorithms = stringList('algorithms', options.algorithms);
@@ -170,8 +185,14 @@ export function normalizeOptions(options) {
     throw fail('no fetch available: pass options.fetch');
   }
 
+  if (options.hostCrypto !== undefined && typeof options.hostCrypto !== 'boolean') {
+    throw fail('hostCrypto must be a boolean');
+  }
+
   return {
     policyJson: JSON.stringify(policy),
+    cacheMax: cacheSize(options.cache),
+    hostCrypto: options.hostCrypto ?? true,
     explicitAlgorithms: algorithms !== undefined,
     keys,
     revocations,

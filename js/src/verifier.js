@@ -4,12 +4,15 @@
 
 import { unverifiedKid } from './decode.js';
 import { JwtError, RemoteSourceError, toJwtError } from './errors.js';
+import { createHostCrypto } from './host-crypto.js';
 import { normalizeOptions } from './options.js';
 import { fetchText } from './remote.js';
 
 // The core's limit (revocable_core::MAX_TOKEN_BYTES). A string of more UTF-16 units than this
 // has at least as many UTF-8 bytes, so it is over the limit too.
 const MAX_TOKEN_BYTES = 16 * 1024;
+// verifyCached(): "verified, not cached" (no randomness for the cache's hash key).
+const UNCACHED = 0xffff_ffff;
 
 function newSourceState(now) {
   return { updatedAt: now, lastAttemptAt: now, failures: 0, lastError: null };
@@ -40,20 +43,32 @@ class RevocableVerifier {
   #revocations = null;
   // Whether options.algorithms fixed the allow-list (else it follows the keys).
   #explicitAlgorithms;
+  // The runtime's node:crypto for host crypto, or null (browsers, hostCrypto: false).
+  #crypto;
+  // Verified-token cache: the payload JSON text of each slot of the wasm cache, or null
+  // when the cache is off. The wasm side holds the keyed hashes and claims (cache.rs).
+  #cacheTexts = null;
+  #cacheMax = 0;
 
   /** @internal Use createVerifier(). */
-  constructor(inner, opts, now) {
+  constructor(inner, opts, now, crypto) {
     this.#inner = inner;
     this.#clock = opts.clock;
     this.#onError = opts.onError;
     this.#remote = opts.remote;
     this.#explicitAlgorithms = opts.explicitAlgorithms;
+    this.#crypto = opts.hostCrypto ? crypto ?? null : null;
     this.#keys = { kind: opts.keys.kind, url: opts.keys.url, inflight: null, state: newSourceState(now) };
+    this.#cacheMax = opts.cacheMax;
+    if (opts.cacheMax > 0) {
+      inner.setCache(opts.cacheMax);
+      this.#cacheTexts = [];
+    }
     this.#readKeys();
   }
 
   /** @internal Loads the key source and the first revocation snapshot; rejects on failure. */
-  static async create(WasmVerifier, options) {
+  static async create(WasmVerifier, options, crypto) {
     const opts = normalizeOptions(options);
     const started = Date.now();
     let inner;
@@ -79,7 +94,7 @@ class RevocableVerifier {
     } catch (err) {
       throw configurationError(toJwtError(err));
     }
-    const verifier = new RevocableVerifier(inner, opts, started);
+    const verifier = new RevocableVerifier(inner, opts, started, crypto);
     if (opts.revocations) {
       try {
         await verifier.#startRevocations(opts.revocations, started);
@@ -106,18 +121,40 @@ class RevocableVerifier {
     if (token.length > MAX_TOKEN_BYTES) {
       throw new JwtError('invalid jwt: token is larger than 16 KiB', { code: 'ERR_JWT_INVALID' });
     }
-    // The verified-token cache (DESIGN.md "Performance", a later change) slots in here: a hit
-    // re-runs the time checks and the revocation snapshot, a miss falls through to the core.
     let payload;
     try {
-      payload = this.#inner.verify(token, this.#clock() / 1000);
+      payload = this.#cacheTexts ? this.#verifyCached(token) : this.#inner.verify(token, this.#clock() / 1000);
     } catch (err) {
       const jwtError = toJwtError(err);
       if (this.#mayBeNewKey(jwtError, token)) this.#refreshKeys();
       throw jwtError;
     }
     if (this.#keys.url !== undefined) this.#refreshKeysIfOld();
+    // A new object for every call, cached or not: one caller's changes never reach another.
     return JSON.parse(payload);
+  }
+
+  /**
+   * The payload JSON text of `token` through the verified-token cache. The wasm side hashes
+   * the token with its secret key, finds the slot, and on a hit re-runs the time checks and
+   * the revocation snapshot (else it verifies fully and fills a slot); this side keeps the
+   * payload text of each slot.
+   */
+  #verifyCached(token) {
+    const texts = this.#cacheTexts;
+    const result = this.#inner.verifyCached(token, this.#clock() / 1000);
+    if (result === UNCACHED) return this.#inner.takePayload();
+    const slot = result >>> 1;
+    if (result & 1) {
+      const text = this.#inner.takePayload();
+      texts[slot] = text;
+      return text;
+    }
+    const text = texts[slot];
+    if (text !== undefined) return text;
+    // Unreachable while both sides stay in step; if not, drop the entry and verify again.
+    this.#inner.evictCached(slot);
+    return this.#inner.verify(token, this.#clock() / 1000);
   }
 
   /**
@@ -177,6 +214,8 @@ class RevocableVerifier {
         intervalMs: rev.intervalMs,
         ...sourceStatus(rev.state),
       },
+      cache: this.#cacheTexts && !this.#closed ? { entries: this.#inner.cacheSize(), max: this.#cacheMax } : null,
+      hostCrypto: this.#crypto !== null,
     };
   }
 
@@ -194,9 +233,11 @@ class RevocableVerifier {
     return kid !== undefined && !this.#keys.kids.includes(kid);
   }
 
+  /** Reads the key set's kids and algorithms, and (re)installs host crypto for its keys. */
   #readKeys() {
     this.#keys.kids = this.#inner.keyIds().map((kid) => kid ?? null);
     this.#keys.algorithms = this.#inner.keyAlgorithms();
+    if (this.#crypto) this.#inner.setHost(createHostCrypto(this.#crypto, this.#inner.hostJwks()) ?? undefined);
   }
 
   #refreshKeysIfOld() {
@@ -228,11 +269,14 @@ class RevocableVerifier {
       } catch (err) {
         throw remoteInvalid('jwks', err);
       }
+      // The wasm side emptied its cache (verdicts of the old keys) and dropped the host.
+      if (this.#cacheTexts) this.#cacheTexts = [];
       this.#readKeys();
       this.#succeeded(state);
       return true;
     } catch (err) {
-      this.#sourceFailed(state, err);
+      // close() aborts a fetch in flight: that is no failure of the source.
+      if (!this.#closed) this.#sourceFailed(state, err);
       return false;
     }
   }
@@ -340,7 +384,7 @@ function remoteInvalid(source, err) {
  * Binds the public API to one build of the wasm module (node, web or workerd).
  * `init(source)` makes sure the module is instantiated (a no-op where that is synchronous).
  */
-export function bindRuntime({ Verifier, init }) {
+export function bindRuntime({ Verifier, init, crypto }) {
   let ready;
   function initWasm(source) {
     ready ??= Promise.resolve(init(source)).catch((err) => {
@@ -351,7 +395,7 @@ export function bindRuntime({ Verifier, init }) {
   }
   async function createVerifier(options) {
     await initWasm();
-    return RevocableVerifier.create(Verifier, options);
+    return RevocableVerifier.create(Verifier, options, crypto);
   }
   return { createVerifier, initWasm };
 }

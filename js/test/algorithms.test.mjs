@@ -1,5 +1,6 @@
 // Every algorithm: tokens signed by jose (an independent implementation) verify with
 // revocable, through a JWKS, a single JWK and (HMAC) a raw secret; a tampered signature fails.
+// On both signature paths: host crypto (Node's crypto.verify) and the pure-Rust code in wasm.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createVerifier } from 'revocable';
@@ -13,7 +14,8 @@ function tamper(token) {
   return `${header}.${payload}.${flipped}${signature.slice(1)}`;
 }
 
-describe('jose-signed tokens verify with revocable', () => {
+for (const hostCrypto of [true, false]) describe(`jose-signed tokens verify with revocable (${hostCrypto ? 'host crypto' : 'wasm only'})`, () => {
+  const policy = { issuer: ISSUER, audience: AUDIENCE, hostCrypto };
   for (const alg of ALL_ALGORITHMS) {
     test(alg, async () => {
       const key = await keyPair(alg);
@@ -27,6 +29,7 @@ describe('jose-signed tokens verify with revocable', () => {
       assert.deepEqual(await viaJwks.verifyAsync(token), payload);
       assert.throws(() => viaJwks.verify(tamper(token)), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
       assert.deepEqual(viaJwks.status().keys.algorithms, [alg, alg]);
+      assert.equal(viaJwks.status().hostCrypto, hostCrypto);
       viaJwks.close();
 
       const viaJwk = await createVerifier({ ...policy, jwks: key.publicJwk, algorithms: [alg] });

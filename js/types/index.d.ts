@@ -141,6 +141,20 @@ interface VerifierOptionsBase {
   onError?: (error: RemoteSourceError) => void;
   /** Milliseconds since the epoch, for token time checks (default Date.now). */
   clock?: () => number;
+
+  /**
+   * The verified-token cache (default on, 1000 entries): a token seen before is not verified
+   * again, but its time claims and the revocation snapshot are re-checked on every use. Keyed
+   * by a keyed hash of the token (never the token), bounded (LRU), emptied on key changes.
+   * `false` turns it off; `{ max }` sizes it (1 to 2^20 entries).
+   */
+  cache?: boolean | { max?: number };
+  /**
+   * Let the runtime's `node:crypto` (Node; workers with `nodejs_compat`) check EdDSA, ES*, RS* and
+   * PS* signatures, which is many times faster than the wasm code (default true; no effect
+   * where there is no node:crypto). Every other check stays in the core.
+   */
+  hostCrypto?: boolean;
 }
 
 /** Options of createVerifier(): policy fields, exactly one key source, and optional feed. */
@@ -173,6 +187,10 @@ export interface VerifierStatus {
     algorithms: Algorithm[];
   };
   revocations: (SourceStatus & { entries: number; intervalMs: number }) | null;
+  /** The verified-token cache (null when off or closed). */
+  cache: { entries: number; max: number } | null;
+  /** Whether signatures are checked by the runtime's node:crypto. */
+  hostCrypto: boolean;
 }
 
 export interface Verifier {

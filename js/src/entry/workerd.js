@@ -11,6 +11,10 @@ export const { createVerifier, initWasm } = bindRuntime({
   init: () => {
     initSync({ module: wasmModule });
   },
+  // Host crypto where the worker enables Node compatibility (`nodejs_compat`): reached through
+  // process.getBuiltinModule, so that a worker without the flag still bundles and runs (the
+  // wasm code checks signatures then).
+  crypto: globalThis.process?.getBuiltinModule?.('node:crypto'),
 });
 export { JwtError, RemoteSourceError } from '../errors.js';
 export { decodeJwt } from '../decode.js';

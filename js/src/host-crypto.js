@@ -1,0 +1,62 @@
+// Host crypto: the raw signature check of EdDSA, ES* and RS*/PS* keys done by the runtime's
+// `node:crypto` (OpenSSL in Node), which is many times faster than the same arithmetic in
+// wasm. The core (revocable-core's SignatureHost) still does everything else: it splits and
+// parses the token, picks the algorithm from the allow-list and the key by kid, pre-checks
+// the signature (exact length, ECDSA r/s range, RSA s < n, Ed25519 canonical S and no
+// small-order R) and applies every claim and revocation rule. It calls verify() below with
+// the index of the key it selected; -1 ("cannot") makes it use its own pure-Rust code.
+
+const SHA = { 256: 'sha256', 384: 'sha384', 512: 'sha512' };
+
+/** The crypto.verify arguments for one public JWK (as the core exported it), or null. */
+function prepare(crypto, jwk) {
+  if (jwk === null || typeof jwk !== 'object') return null;
+  const { kty, crv, x, y, n, e, alg } = jwk;
+  // Only the key members: the core already checked use, key_ops and alg.
+  const members = kty === 'RSA' ? { kty, n, e } : kty === 'EC' ? { kty, crv, x, y } : { kty, crv, x };
+  let key;
+  try {
+    key = crypto.createPublicKey({ key: members, format: 'jwk' });
+  } catch {
+    return null;
+  }
+  const hash = SHA[alg.slice(2)];
+  if (alg === 'EdDSA') return { hash: null, options: key };
+  if (alg.startsWith('ES')) return { hash, options: { key, dsaEncoding: 'ieee-p1363' } };
+  // RFC 7518 §3.5: the PSS salt is exactly as long as the hash (the pure-Rust path insists
+  // on it too; Node's default would accept any salt length).
+  if (alg.startsWith('PS')) {
+    return { hash, options: { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 } };
+  }
+  if (alg.startsWith('RS')) return { hash, options: { key, padding: crypto.constants.RSA_PKCS1_PADDING } };
+  return null;
+}
+
+/**
+ * The host object the wasm verifier calls, over the keys of `hostJwksJson` (the core's
+ * `hostJwks()`: one public JWK or null per key, in key-set order). Returns null when there is
+ * no `crypto` module (browsers) or no key it can take (HMAC only).
+ *
+ * @param {typeof import('node:crypto') | undefined} crypto
+ * @param {string} hostJwksJson
+ */
+export function createHostCrypto(crypto, hostJwksJson) {
+  if (!crypto || typeof crypto.verify !== 'function' || typeof crypto.createPublicKey !== 'function') return null;
+  const keys = JSON.parse(hostJwksJson).map((jwk) => prepare(crypto, jwk));
+  if (!keys.some(Boolean)) return null;
+  const verify = crypto.verify;
+  return {
+    // `message` and `signature` are views of wasm memory, used synchronously here.
+    verify(index, message, signature) {
+      const key = keys[index];
+      if (!key) return -1;
+      try {
+        return verify(key.hash, message, key.options, signature) ? 1 : 0;
+      } catch {
+        // A runtime whose crypto lacks this algorithm: the core decides from now on.
+        keys[index] = null;
+        return -1;
+      }
+    },
+  };
+}
