@@ -23,7 +23,7 @@ REVOCATION_INTERVAL_MS ?= 5000
 DEV_BUILD := $(if $(SKIP_BUILD),,build-js issuer-worker)
 GATEWAY_VARS := $(ROOT)/target/gateway-$(GATEWAY_PORT).dev.vars
 
-.PHONY: dev gateway examples-deps test-e2e
+.PHONY: dev dev-keygen gateway examples-deps test-e2e
 
 # Each example's dependencies (express; revocable itself is a link to js/) from its lock file.
 $(EXAMPLES_DIR)/%/node_modules/.package-lock.json: $(EXAMPLES_DIR)/%/package-lock.json $(EXAMPLES_DIR)/%/package.json
@@ -34,8 +34,16 @@ $(EXAMPLES_DIR)/%/node_modules/.package-lock.json: $(EXAMPLES_DIR)/%/package-loc
 examples-deps: $(EXAMPLES_DIR)/express/node_modules/.package-lock.json $(EXAMPLES_DIR)/edge-gateway/node_modules/.package-lock.json
 
 ## Build what is missing, generate local keys if absent, run the issuer and the example app.
-dev: tools $(DEV_BUILD) $(if $(DEV_VARS),,keys) examples-deps
+dev: tools $(DEV_BUILD) $(if $(DEV_VARS),,dev-keygen keys) examples-deps
 	@bash "$(ROOT)/scripts/dev.sh"
+
+# `make keys` compiles revocable-keygen quietly (cargo run -q): a silent minute or two on a
+# fresh machine. When the keys are missing, build it first with cargo's progress output.
+dev-keygen:
+	@if [[ ! -f "$(ROOT)/.dev.vars" ]]; then \
+	  echo "== cargo build -p revocable-keygen (generates the local keys, .dev.vars)"; \
+	  $(CARGO) build -p revocable-keygen; \
+	fi
 
 ## The edge gateway under wrangler dev, in front of `make dev`'s app. Its only secret, the
 ## issuer's service key, is copied from .dev.vars into a file of its own (the gateway never
