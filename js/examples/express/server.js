@@ -80,7 +80,9 @@ const verifier = await createVerifier({
 }).catch((err) => fail(`cannot start the verifier: ${err.code ?? err.name}: ${err.message}`));
 
 const app = createApp({ verifier, issuer: issuerClient({ url: issuerUrl, serviceKey: key }), secureCookie });
-const server = app.listen(port, host, () => {
+const server = app.listen(port, host, (err) => {
+  // Express 5 passes a listen error here too; the 'error' handler below reports it.
+  if (err) return;
   console.log(`example app: listening on http://${host}:${port} (issuer ${issuerUrl}, revocation feed every ${intervalMs} ms)`);
 });
 server.on('error', (err) => fail(`cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
