@@ -8,9 +8,10 @@
 //   3. wasm-opt (npm binaryen) on that wasm.
 //   4. CommonJS bundles of the ESM source (esbuild) and .d.cts copies of the types.
 //
-// Usage: node scripts/build.mjs [--check] [--features=a,b] [--out=DIR] [--opt=-O3]
+// Usage: node scripts/build.mjs [--check] [--features=a,b] [--no-default-features] [--out=DIR] [--opt=-O3]
 //   --check      only verify that a complete build exists (npm prepack)
-//   --features   extra cargo features of revocable-wasm (measurements)
+//   --features   extra cargo features of revocable-wasm (measurements, size variants)
+//   --no-default-features  without revocable-wasm's default features (size variants: make bench)
 //   --out        output directory instead of js/dist
 //   --opt        wasm-opt optimisation flag (default -O3; see README "Size")
 // Tools: WASM_BINDGEN_BIN (default <repo>/.tools/bin/wasm-bindgen), WASM_OPT_BIN (default
@@ -80,6 +81,7 @@ if (args.has('check')) {
 
 // 1. cargo
 const features = args.has('features') ? ['--features', String(args.get('features'))] : [];
+if (args.has('no-default-features')) features.push('--no-default-features');
 run('cargo', ['build', '-p', 'revocable-wasm', '--target', 'wasm32-unknown-unknown', '--release', ...features], { cwd: ROOT });
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'revocable_wasm.wasm');
@@ -119,7 +121,8 @@ const wasmOpt = process.env.WASM_OPT_BIN ?? join(ROOT, 'tools', 'node_modules', 
 if (!existsSync(wasmOpt)) die(`${wasmOpt} is missing: run \`make tools\` (npm ci in tools/)`);
 const optFlag = String(args.get('opt') ?? '-O3');
 // Features come from the module's target_features section (reference types, bulk memory...).
-run(wasmOpt, [optFlag, join(staging, 'web', WASM_NAME), '-o', join(OUT, 'wasm', WASM_NAME)]);
+// No debug info or producers section in what ships.
+run(wasmOpt, [optFlag, '--strip-debug', '--strip-producers', join(staging, 'web', WASM_NAME), '-o', join(OUT, 'wasm', WASM_NAME)]);
 rmSync(staging, { recursive: true, force: true });
 
 // 4. CommonJS bundles and their types
@@ -163,7 +166,7 @@ if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);
 const wasmBytes = readFileSync(join(OUT, 'wasm', WASM_NAME));
 const sizes = {
   wasmOpt: optFlag,
-  features: features[1] ?? '',
+  features: features.join(' '),
   rawBytes: wasmBytes.length,
   gzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
   brotliBytes: brotliCompressSync(wasmBytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,

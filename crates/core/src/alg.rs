@@ -5,9 +5,13 @@ use std::{fmt, str::FromStr};
 
 use crate::Error;
 
+// ECDSA and RSA are cargo features (on by default): a build for EdDSA and HMAC tokens only
+// leaves out the RustCrypto curve and big-integer code, most of the wasm's size.
+#[cfg(feature = "ecdsa")]
 pub(crate) mod ecdsa;
 pub(crate) mod eddsa;
 pub(crate) mod hmac;
+#[cfg(feature = "rsa")]
 pub(crate) mod rsa;
 
 /// A JWS `alg` this crate can verify. `none` is deliberately not representable.
@@ -172,6 +176,7 @@ impl FromIterator<Algorithm> for AlgSet {
     }
 }
 
+#[cfg(any(feature = "ecdsa", feature = "rsa"))]
 /// Checks a signature with one of jwt-compact's `Algorithm` implementations (or ours, for
 /// ES384/ES512). jwt-compact only checks `LENGTH` inside its own token validator, and some of
 /// its `try_from_slice` implementations panic on a wrong length (HMAC), so the length is

@@ -24,8 +24,9 @@
 //! HMAC keys never go to the host: the check is cheaper in wasm than one call into Node's
 //! crypto, and the secret stays in the verifier.
 
+#[cfg(feature = "ecdsa")]
+use crate::alg::ecdsa::EcPublic;
 use crate::{
-    alg::ecdsa::EcPublic,
     jwk::{Key, KeyMaterial},
     KeySet,
 };
@@ -98,6 +99,7 @@ fn less_le(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `a < b` for big-endian integers, `b` without leading zeros and `a` at least as long.
+#[cfg(any(feature = "rsa", test))]
 fn less_be(a: &[u8], b: &[u8]) -> bool {
     let Some(extra) = a.len().checked_sub(b.len()) else {
         return true;
@@ -126,11 +128,13 @@ fn precheck(key: &Key, signature: &[u8]) -> bool {
             let (r, s) = signature.split_at(32);
             less_le(s, &ED25519_ORDER) && !SMALL_ORDER_R.iter().any(|small| small == r)
         }
+        #[cfg(feature = "ecdsa")]
         KeyMaterial::Ec(ec) => match ec {
             EcPublic::P256(_) => p256::ecdsa::Signature::try_from(signature).is_ok(),
             EcPublic::P384(_) => p384::ecdsa::Signature::try_from(signature).is_ok(),
             EcPublic::P521(_) => p521::ecdsa::Signature::try_from(signature).is_ok(),
         },
+        #[cfg(feature = "rsa")]
         KeyMaterial::Rsa(rsa) => {
             use rsa::traits::PublicKeyParts as _;
             signature.len() == rsa.size() && less_be(signature, &rsa.n().to_bytes_be())

@@ -23,12 +23,7 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::{
-    alg::{
-        ecdsa::{Curve, EcPublic},
-        eddsa,
-        hmac::HmacKey,
-        rsa, AlgSet,
-    },
+    alg::{eddsa, hmac::HmacKey, AlgSet},
     b64, Algorithm, Error,
 };
 
@@ -57,12 +52,21 @@ pub struct Key {
     pub(crate) material: KeyMaterial,
 }
 
-/// The key bytes, per family. HMAC secrets are zeroized on drop.
+#[cfg(feature = "ecdsa")]
+use crate::alg::ecdsa::{Curve, EcPublic};
+#[cfg(feature = "rsa")]
+use crate::alg::rsa;
+
+/// The key bytes, per family. HMAC secrets are zeroized on drop. (ECDSA and RSA keys exist in
+/// builds with the `ecdsa` / `rsa` features; without them such JWKs are skipped as
+/// unsupported key types.)
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
     Hmac(Box<HmacKey>),
     Ed25519(ed25519_dalek::VerifyingKey),
+    #[cfg(feature = "ecdsa")]
     Ec(EcPublic),
+    #[cfg(feature = "rsa")]
     Rsa(Box<jwt_compact::alg::RsaPublicKey>),
 }
 
@@ -72,7 +76,9 @@ impl KeyMaterial {
         match (self, other) {
             (Self::Hmac(a), Self::Hmac(b)) => a.same_as(b),
             (Self::Ed25519(a), Self::Ed25519(b)) => a == b,
+            #[cfg(feature = "ecdsa")]
             (Self::Ec(a), Self::Ec(b)) => a.to_sec1() == b.to_sec1(),
+            #[cfg(feature = "rsa")]
             (Self::Rsa(a), Self::Rsa(b)) => a == b,
             _ => false,
         }
@@ -89,6 +95,7 @@ impl KeyMaterial {
                 r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
                 b64::encode(key.as_bytes())
             ),
+            #[cfg(feature = "ecdsa")]
             Self::Ec(key) => {
                 let (x, y) = key.coordinates();
                 format!(
@@ -98,6 +105,7 @@ impl KeyMaterial {
                     b64::encode(&y)
                 )
             }
+            #[cfg(feature = "rsa")]
             Self::Rsa(key) => {
                 let (n, e) = rsa::components(key);
                 format!(
@@ -122,6 +130,7 @@ impl KeyMaterial {
                 put("crv", "Ed25519".into());
                 put("x", b64::encode(key.as_bytes()));
             }
+            #[cfg(feature = "ecdsa")]
             Self::Ec(key) => {
                 let (x, y) = key.coordinates();
                 put("kty", "EC".into());
@@ -129,6 +138,7 @@ impl KeyMaterial {
                 put("x", b64::encode(&x));
                 put("y", b64::encode(&y));
             }
+            #[cfg(feature = "rsa")]
             Self::Rsa(key) => {
                 let (n, e) = rsa::components(key);
                 put("kty", "RSA".into());
@@ -224,7 +234,9 @@ impl Key {
         match &self.material {
             KeyMaterial::Hmac(key) => key.verify(message, signature),
             KeyMaterial::Ed25519(key) => eddsa::verify(key, message, signature),
+            #[cfg(feature = "ecdsa")]
             KeyMaterial::Ec(key) => key.verify(message, signature),
+            #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(key) => rsa::verify(self.alg, key, message, signature),
         }
     }
@@ -468,6 +480,9 @@ impl<'de> Deserialize<'de> for SecretMember {
 /// Every JWK member revocable looks at. serde's derive rejects a repeated known member
 /// (`duplicate field`), so `{"kty":"oct","k":"a","k":"b"}` is malformed, not ambiguous.
 #[derive(Deserialize)]
+// Without the `ecdsa` / `rsa` features `y`, `n` and `e` are still parsed (the same JWK
+// strictness in every build) but never used.
+#[cfg_attr(not(all(feature = "ecdsa", feature = "rsa")), allow(dead_code))]
 pub(crate) struct RawJwk {
     pub(crate) kty: String,
     #[serde(default)]
@@ -545,7 +560,9 @@ pub(crate) fn secret_member(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyKind {
     Ed25519,
+    #[cfg(feature = "ecdsa")]
     Ec(Curve),
+    #[cfg(feature = "rsa")]
     Rsa,
     Oct,
 }
@@ -594,6 +611,7 @@ pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKi
             Some(_) => return Ok(Parsed::Skip(SkipReason::UnsupportedCurve)),
             None => return Err(Error::InvalidJwk("okp key without crv")),
         },
+        #[cfg(feature = "ecdsa")]
         "EC" => match raw.crv.as_deref() {
             Some(name) => match Curve::from_name(name) {
                 Some(curve) => (KeyKind::Ec(curve), Some(curve.algorithm())),
@@ -601,6 +619,7 @@ pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKi
             },
             None => return Err(Error::InvalidJwk("ec key without crv")),
         },
+        #[cfg(feature = "rsa")]
         "RSA" => (KeyKind::Rsa, None),
         "oct" => (KeyKind::Oct, None),
         _ => return Ok(Parsed::Skip(SkipReason::UnsupportedKeyType)),
@@ -614,9 +633,12 @@ pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKi
         },
     };
     let fits = |alg: Algorithm| match kind {
+        #[cfg(feature = "rsa")]
         KeyKind::Rsa => alg.is_rsa(),
         KeyKind::Oct => alg.is_hmac(),
-        KeyKind::Ed25519 | KeyKind::Ec(_) => Some(alg) == implied,
+        KeyKind::Ed25519 => Some(alg) == implied,
+        #[cfg(feature = "ecdsa")]
+        KeyKind::Ec(_) => Some(alg) == implied,
     };
     match (alg, implied) {
         (Some(alg), _) if fits(alg) => Ok(Parsed::Key((alg, kind))),
@@ -644,11 +666,13 @@ fn parse_public(raw: &RawJwk) -> Result<Parsed<Key>, Error> {
             raw.x.as_deref(),
             "okp key without x",
         )?)?),
+        #[cfg(feature = "ecdsa")]
         KeyKind::Ec(curve) => KeyMaterial::Ec(EcPublic::from_coordinates(
             curve,
             &member(raw.x.as_deref(), "ec key without x")?,
             &member(raw.y.as_deref(), "ec key without y")?,
         )?),
+        #[cfg(feature = "rsa")]
         KeyKind::Rsa => KeyMaterial::Rsa(Box::new(rsa::public_key(
             &member(raw.n.as_deref(), "rsa key without n")?,
             &member(raw.e.as_deref(), "rsa key without e")?,
