@@ -15,6 +15,8 @@ mod codes;
 mod common;
 #[path = "verify/keys.rs"]
 mod keys;
+#[path = "verify/properties.rs"]
+mod properties;
 #[path = "verify/revocation.rs"]
 mod revocation;
 #[path = "verify/roundtrip.rs"]
