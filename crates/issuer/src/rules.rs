@@ -18,6 +18,17 @@ pub const KV_MIN_TTL: i64 = 60;
 /// session revocations stay in the feed this much longer than one access-token lifetime.
 pub const KV_CONSISTENCY_WINDOW: i64 = 60;
 
+/// How long the feed keeps listing an entry after its `exp` (seconds). A verifier learns of a
+/// revocation only from a poll that still lists it, and accepts a token until `exp` plus its
+/// clock tolerance on ITS clock, which may lag the issuer's. Listing entries only until `exp`
+/// left a gap (found by the property test `a_polling_verifier_refuses_every_revoked_token_and_only_those`):
+/// a token revoked in the last poll interval before its `exp` was never seen by a verifier with
+/// a clock tolerance or a slower clock, which then accepted it for up to tolerance + skew
+/// seconds. With this grace, a verifier whose poll interval + clock skew + clock tolerance stay
+/// within 60 s never misses an entry. Entries keep their own `exp`; verifiers drop them at
+/// `exp + tolerance` (revocable-core's `Verifier::update_revocations`).
+pub const FEED_GRACE: i64 = 60;
+
 /// Longest accepted `sub`, in bytes (UTF-8).
 pub const MAX_SUB_BYTES: usize = 256;
 /// Longest accepted `scope`, in bytes.
@@ -235,10 +246,10 @@ pub fn record_ttl(until: i64, now: i64) -> u64 {
     ttl((until - now).max(KV_MIN_TTL))
 }
 
-/// KV TTL for a feed entry with `exp`: one extra minute so that KV's expiry (not exact to
-/// the second) never removes an entry before `exp`; the feed itself drops it at `exp`.
+/// KV TTL for a feed entry with `exp`: listed until `exp + FEED_GRACE`, plus one extra minute
+/// so that KV's expiry (not exact to the second) never removes it while it is listed.
 pub fn feed_ttl(exp: i64, now: i64) -> u64 {
-    ttl((exp - now).max(0) + KV_MIN_TTL)
+    ttl((exp.saturating_add(FEED_GRACE) - now).max(0) + KV_MIN_TTL)
 }
 
 /// KV TTL of a logout-everywhere cut-off: every session created before it has reached its
@@ -251,9 +262,9 @@ fn ttl(seconds: i64) -> u64 {
     u64::try_from(seconds.max(KV_MIN_TTL)).unwrap_or(KV_MIN_TTL as u64)
 }
 
-/// Builds the feed at `now`: drops entries whose `exp` has passed (never earlier), merges
-/// duplicates (keeping the later `exp` / `not_before`) and sorts by id, so equal content
-/// always serializes the same (the ETag depends on it).
+/// Builds the feed at `now`: drops entries once `exp + FEED_GRACE` has passed (never earlier;
+/// see [`FEED_GRACE`]), merges duplicates (keeping the later `exp` / `not_before`) and sorts by
+/// id, so equal content always serializes the same (the ETag depends on it).
 pub fn assemble_feed(
     now: i64,
     jti: Vec<FeedEntry>,
@@ -261,12 +272,15 @@ pub fn assemble_feed(
     sub: Vec<SubjectEntry>,
 ) -> RevocationFeed {
     fn merge(now: i64, mut entries: Vec<FeedEntry>) -> Vec<FeedEntry> {
-        entries.retain(|e| e.exp >= now);
+        entries.retain(|e| e.exp.saturating_add(FEED_GRACE) >= now);
         entries.sort_by(|a, b| a.id.cmp(&b.id).then(b.exp.cmp(&a.exp)));
         entries.dedup_by(|later, first| later.id == first.id);
         entries
     }
-    let mut sub: Vec<SubjectEntry> = sub.into_iter().filter(|e| e.exp >= now).collect();
+    let mut sub: Vec<SubjectEntry> = sub
+        .into_iter()
+        .filter(|e| e.exp.saturating_add(FEED_GRACE) >= now)
+        .collect();
     sub.sort_by(|a, b| a.id.cmp(&b.id).then(b.not_before.cmp(&a.not_before)));
     let mut merged: Vec<SubjectEntry> = Vec::with_capacity(sub.len());
     for entry in sub {
@@ -628,13 +642,14 @@ mod tests {
         assert_eq!(record_ttl(100, 100), 60);
         assert_eq!(record_ttl(1000, 100), 900);
         assert_eq!(record_ttl(0, 100), 60);
-        assert_eq!(feed_ttl(100, 100), 60);
-        assert_eq!(feed_ttl(400, 100), 360);
-        assert_eq!(feed_ttl(50, 100), 60);
+        assert_eq!(feed_ttl(100, 100), 60 + FEED_GRACE as u64);
+        assert_eq!(feed_ttl(400, 100), 360 + FEED_GRACE as u64);
+        assert_eq!(feed_ttl(50, 100), 70);
+        assert_eq!(feed_ttl(-100, 100), 60);
         assert_eq!(logout_record_ttl(&LT), 30 * 86400 + 60);
-        // A feed entry's KV key always outlives its exp.
-        for (exp, now) in [(100, 100), (101, 100), (100_000, 5), (7, 6)] {
-            assert!(now + feed_ttl(exp, now) as i64 > exp);
+        // A feed entry's KV key always outlives the time it is listed until.
+        for (exp, now) in [(100, 100), (101, 100), (100_000, 5), (7, 6), (50, 100)] {
+            assert!(now + feed_ttl(exp, now) as i64 > exp + FEED_GRACE);
         }
     }
 
@@ -644,8 +659,9 @@ mod tests {
 
     #[test]
     fn feed_drops_entries_only_after_exp() {
+        // Listed until exp + FEED_GRACE: at 100 + FEED_GRACE, an exp of 100 is the last kept.
         let feed = assemble_feed(
-            100,
+            100 + FEED_GRACE,
             vec![e("j-past", 99), e("j-now", 100), e("j-later", 101)],
             vec![e("s-past", 50), e("s-now", 100)],
             vec![
@@ -661,11 +677,37 @@ mod tests {
                 },
             ],
         );
-        assert_eq!(feed.generated_at, 100);
+        assert_eq!(feed.generated_at, 100 + FEED_GRACE);
         assert_eq!(feed.jti, vec![e("j-later", 101), e("j-now", 100)]);
         assert_eq!(feed.sid, vec![e("s-now", 100)]);
         assert_eq!(feed.sub.len(), 1);
         assert_eq!(feed.sub[0].id, "u-now");
+    }
+
+    /// Finding of the property test: entries listed only until `exp` never reached a verifier
+    /// that polled after `exp` on the issuer's clock but still accepted the token (tolerance,
+    /// or a clock behind the issuer's).
+    #[test]
+    fn feed_lists_entries_past_exp_for_tolerant_or_lagging_verifiers() {
+        let sub = |exp| SubjectEntry {
+            id: "u".into(),
+            not_before: 1,
+            exp,
+        };
+        let feed = assemble_feed(130, vec![e("j", 100)], vec![e("s", 100)], vec![sub(100)]);
+        assert_eq!(
+            (feed.jti.len(), feed.sid.len(), feed.sub.len()),
+            (1, 1, 1),
+            "30 s after exp: still listed"
+        );
+        assert_eq!(feed.jti[0].exp, 100, "each entry keeps its own exp");
+        let feed = assemble_feed(
+            100 + FEED_GRACE + 1,
+            vec![e("j", 100)],
+            vec![e("s", 100)],
+            vec![sub(100)],
+        );
+        assert!(feed.jti.is_empty() && feed.sid.is_empty() && feed.sub.is_empty());
     }
 
     #[test]

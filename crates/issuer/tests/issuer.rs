@@ -257,12 +257,13 @@ fn every_kv_write_has_the_documented_ttl() {
         kv.ttl(&format!("revoked:{user}:{sid}")),
         Some(30 * 86400 - 10 + 60)
     );
-    // Feed entry: exp = now + 300 + 60 (consistency window); the key lives 60 s longer.
-    assert_eq!(kv.ttl(&format!("feed:sid:{sid}")), Some(300 + 60 + 60));
+    // Feed entry: exp = now + 300 + 60 (consistency window), listed FEED_GRACE (60 s) past
+    // it; the key lives 60 s longer.
+    assert_eq!(kv.ttl(&format!("feed:sid:{sid}")), Some(300 + 60 + 60 + 60));
     issuer.send(issuer.service(Method::Post, "/v1/users/ttl/revoke"));
     let kv = issuer.kv();
     assert_eq!(kv.ttl(&format!("logout:{user}")), Some(30 * 86400 + 60));
-    assert_eq!(kv.ttl(&format!("feed:sub:{user}")), Some(300 + 60));
+    assert_eq!(kv.ttl(&format!("feed:sub:{user}")), Some(300 + 60 + 60));
 }
 
 #[test]
@@ -492,20 +493,54 @@ fn feed_drops_each_entry_exactly_after_its_exp() {
         200
     ); // sub, exp T0+300
 
-    issuer.advance(300); // now == T0+300: every entry still listed (exp >= now)
+    // Listed until exp + FEED_GRACE (60 s; rules::FEED_GRACE explains why).
+    issuer.advance(360); // now == T0+360: every entry still listed (exp + 60 >= now)
     let feed = issuer.feed();
     assert_eq!(ids(&feed, "jti"), vec![jti.clone()]);
     assert_eq!(ids(&feed, "sid"), vec![s(&a["session_id"])]);
     assert_eq!(ids(&feed, "sub"), vec!["kim".to_owned()]);
-    issuer.advance(1); // T0+301: jti and sub entries are past exp
+    issuer.advance(1); // T0+361: jti and sub entries are past exp + 60
     let feed = issuer.feed();
     assert!(ids(&feed, "jti").is_empty());
     assert!(ids(&feed, "sub").is_empty());
     assert_eq!(ids(&feed, "sid"), vec![s(&a["session_id"])]);
-    issuer.advance(59); // T0+360
+    issuer.advance(59); // T0+420
     assert_eq!(ids(&issuer.feed(), "sid").len(), 1);
     issuer.advance(1);
     assert!(ids(&issuer.feed(), "sid").is_empty());
+}
+
+/// Finding of the property test in `issuer/properties.rs`: the feed listed an access token's
+/// `jti` only until the token's `exp` on the issuer's clock, so a token revoked in the last
+/// seconds of its life never reached a verifier that polled a few seconds later and accepts
+/// a clock tolerance (or runs a clock behind the issuer's): it accepted the revoked token
+/// until `exp + tolerance`.
+#[test]
+fn a_token_revoked_just_before_exp_reaches_a_verifier_with_clock_tolerance() {
+    use revocable_core::{KeySet, Policy, Verifier};
+    let mut issuer = Issuer::new();
+    let first = issuer.create(json!({"sub": "nora"}));
+    let token = s(&first["access_token"]);
+    let keys = KeySet::from_public_jwks_json(&issuer.config.keys.public_jwks().to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let policy = Policy::new([ISSUER], ["api"]).with_clock_tolerance(30);
+    let mut verifier = Verifier::new(keys, policy).unwrap_or_else(|e| panic!("{e}"));
+    verifier
+        .update_revocations(&issuer.feed().to_string(), issuer.now())
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    issuer.advance(297); // 3 s before exp (T0+300)
+    assert_eq!(issuer.revoke(&token), 200);
+    issuer.advance(5); // the verifier's next poll comes after exp on the issuer's clock
+    verifier
+        .update_revocations(&issuer.feed().to_string(), issuer.now())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let result = verifier.verify(&token, issuer.now());
+    assert_eq!(
+        result.err().map(|e| e.code()),
+        Some("ERR_JWT_REVOKED"),
+        "within its 30 s tolerance the verifier must refuse the revoked token"
+    );
 }
 
 #[test]
@@ -632,3 +667,6 @@ fn scope_narrowing_on_refresh() {
     let (_, next) = issuer.refresh(&s(&narrowed["refresh_token"]));
     assert_eq!(next["scope"], "read write");
 }
+
+#[path = "issuer/properties.rs"]
+mod properties;
