@@ -185,6 +185,11 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     /// 500 `server_error`; the text is logged, never sent.
     Internal(&'static str),
+    /// 503 `temporarily_unavailable` with `Retry-After: 1`: a transient storage limit (Workers
+    /// KV's one write per second per key) refused the request, which succeeds when repeated a
+    /// second later. Not a 500: nothing is broken, and the client can act on it. The text is
+    /// logged, never sent.
+    TemporarilyUnavailable(&'static str),
 }
 
 impl ApiError {
@@ -201,6 +206,7 @@ impl ApiError {
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType(_) => 415,
             Self::Internal(_) => 500,
+            Self::TemporarilyUnavailable(_) => 503,
         }
     }
 
@@ -217,6 +223,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Internal(_) => "server_error",
+            Self::TemporarilyUnavailable(_) => "temporarily_unavailable",
         }
     }
 
@@ -235,6 +242,9 @@ impl ApiError {
                 format!("content type must be {expected}").into()
             }
             Self::Internal(_) => "internal error".into(),
+            Self::TemporarilyUnavailable(_) => {
+                "the issuer is briefly unable to store this change; retry after 1 second".into()
+            }
         }
     }
 
@@ -249,6 +259,10 @@ impl ApiError {
                     response.with_header("www-authenticate", "Bearer realm=\"revocable-issuer\"");
             }
             Self::Internal(what) => response.log = Some(what),
+            Self::TemporarilyUnavailable(what) => {
+                response = response.with_header("retry-after", "1");
+                response.log = Some(what);
+            }
             _ => {}
         }
         response

@@ -28,7 +28,11 @@ const PUBLIC_MAX_AGE: &str = "public, max-age=300";
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        ApiError::Internal(err.describe())
+        match err {
+            // KV's per-key write limit: transient, a retry a second later succeeds.
+            StoreError::RateLimited(_) => ApiError::TemporarilyUnavailable(err.describe()),
+            _ => ApiError::Internal(err.describe()),
+        }
     }
 }
 

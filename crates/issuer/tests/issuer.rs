@@ -562,6 +562,42 @@ fn feed_is_one_list_per_page_and_no_reads() {
     assert_eq!(after.get - before.get, 0, "no per-entry reads");
 }
 
+/// Workers KV allows one write per second per key, and a rotation rewrites the session record:
+/// a client refreshing one session twice within a second made the second refresh fail with a
+/// 500 `server_error`. Nothing is broken and a retry a second later succeeds, so it is a 503
+/// `temporarily_unavailable` with `Retry-After: 1`, and the token the client still holds is the
+/// current one.
+#[test]
+fn kv_write_rate_limit_is_a_503_with_retry_after_not_a_500() {
+    let mut issuer = Issuer::new();
+    issuer.kv().limit_writes_per_key(true);
+    let first = issuer.create(json!({"sub": "rapid"}));
+    let token = s(&first["refresh_token"]);
+    // Same second as the session's creation: the session record was just written.
+    let request = Request::new(Method::Post, "/oauth/token")
+        .with_header("content-type", "application/x-www-form-urlencoded")
+        .with_body(format!("grant_type=refresh_token&refresh_token={token}"));
+    // Not through `send`, which fails every 5xx.
+    let response = block_on(revocable_issuer::handle(
+        &issuer.config,
+        &issuer.store,
+        &request,
+        issuer.now_ms,
+    ));
+    let body: Value = serde_json::from_str(&response.body).unwrap_or_default();
+    assert_eq!(response.status, 503, "{body}");
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert!(response.log.is_some(), "logged for the operator");
+    // A second later the same token works: it is still the session's current one.
+    issuer.advance(1);
+    let (status, next) = issuer.refresh(&token);
+    assert_eq!(status, 200, "{next}");
+    issuer.advance(1);
+    assert_eq!(issuer.refresh(&s(&next["refresh_token"])).0, 200);
+}
+
 #[test]
 fn refresh_costs_four_reads_and_two_writes() {
     let issuer = Issuer::new();

@@ -42,6 +42,8 @@ pub struct MemoryKv {
     now: Cell<i64>,
     ops: Cell<Ops>,
     fail_puts_matching: RefCell<Option<String>>,
+    /// Second of the last write per key, when the per-key write limit is enforced.
+    write_limit: RefCell<Option<std::collections::HashMap<String, i64>>>,
 }
 
 impl MemoryKv {
@@ -65,6 +67,27 @@ impl MemoryKv {
     /// Makes every `put` to a key starting with `prefix` fail (None: stop failing).
     pub fn fail_puts_to(&self, prefix: Option<&str>) {
         *self.fail_puts_matching.borrow_mut() = prefix.map(str::to_owned);
+    }
+
+    /// Enforces Workers KV's limit of one write per second per key (off by default: local
+    /// workerd does not enforce it either): a second `put` or `delete` of the same key within
+    /// the same second of the store's clock fails with [`StoreError::RateLimited`], as Workers
+    /// KV answers 429.
+    pub fn limit_writes_per_key(&self, on: bool) {
+        *self.write_limit.borrow_mut() = on.then(Default::default);
+    }
+
+    /// Records a write of `key` now; the rate-limit error when the limit is enforced and the
+    /// key was already written this second.
+    fn note_write(&self, key: &str, op: &'static str) -> Result<(), StoreError> {
+        let now = self.now.get();
+        if let Some(last) = self.write_limit.borrow_mut().as_mut() {
+            if last.get(key) == Some(&now) {
+                return Err(StoreError::RateLimited(op));
+            }
+            last.insert(key.to_owned(), now);
+        }
+        Ok(())
     }
 
     /// Live keys (for tests comparing contents).
@@ -146,6 +169,7 @@ impl Kv for MemoryKv {
         {
             return Err(StoreError::Backend("put"));
         }
+        self.note_write(key, "put")?;
         // The same limits Workers KV enforces, so tests catch a violation natively.
         assert!(ttl >= 60, "KV TTL below 60 s for {key}");
         assert!(key.len() <= 512, "KV key longer than 512 bytes");
@@ -162,6 +186,7 @@ impl Kv for MemoryKv {
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.count(|o| o.delete += 1);
+        self.note_write(key, "delete")?;
         self.entries.borrow_mut().remove(key);
         Ok(())
     }

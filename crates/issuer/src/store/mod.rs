@@ -38,6 +38,10 @@ pub enum StoreError {
     Backend(&'static str),
     /// A stored value does not parse: written by something else, or a schema change.
     Corrupt(&'static str),
+    /// Workers KV refused a write to a key written less than a second earlier (its limit of
+    /// one write per second per key, answered with 429). Transient: the same request
+    /// succeeds a second later, and the write order of every flow makes retrying safe.
+    RateLimited(&'static str),
 }
 
 impl fmt::Display for StoreError {
@@ -45,6 +49,9 @@ impl fmt::Display for StoreError {
         match self {
             Self::Backend(op) => write!(f, "kv {op} failed"),
             Self::Corrupt(what) => write!(f, "kv value unreadable: {what}"),
+            Self::RateLimited(op) => {
+                write!(f, "kv {op} rate limited (one write per second per key)")
+            }
         }
     }
 }
@@ -61,6 +68,18 @@ impl StoreError {
             Self::Backend("list") => "kv list failed",
             Self::Backend(_) => "kv operation failed",
             Self::Corrupt(_) => "kv value unreadable",
+            Self::RateLimited(_) => "kv write rate limited (one write per second per key)",
+        }
+    }
+
+    /// Classifies a failed KV operation by the runtime's error text. Workers KV reports its
+    /// per-key write limit only as an exception whose message carries the HTTP status
+    /// (`KV PUT failed: 429 Too Many Requests`); there is no structured code to match.
+    pub fn from_runtime_message(op: &'static str, message: &str) -> Self {
+        if message.contains("429") || message.contains("Too Many Requests") {
+            Self::RateLimited(op)
+        } else {
+            Self::Backend(op)
         }
     }
 }
@@ -597,6 +616,26 @@ impl<K: Kv> Store<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kv_rate_limit_errors_are_told_apart_from_failures() {
+        // What workerd throws for Workers KV's one write per second per key, as worker's
+        // KvError displays it.
+        let limited = "js error: JsValue(Error: KV PUT failed: 429 Too Many Requests)";
+        assert_eq!(
+            StoreError::from_runtime_message("put", limited),
+            StoreError::RateLimited("put")
+        );
+        for other in [
+            "js error: JsValue(Error: KV PUT failed: 500 Internal Server Error)",
+            "",
+        ] {
+            assert_eq!(
+                StoreError::from_runtime_message("put", other),
+                StoreError::Backend("put")
+            );
+        }
+    }
 
     #[test]
     fn subject_keys_are_fixed_length_hashes() {

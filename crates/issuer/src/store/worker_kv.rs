@@ -35,14 +35,16 @@ impl Kv for WorkerKv {
                 .metadata(metadata)
                 .map_err(|_| StoreError::Backend("put"))?;
         }
-        put.execute().await.map_err(|_| StoreError::Backend("put"))
+        put.execute()
+            .await
+            .map_err(|e| StoreError::from_runtime_message("put", &e.to_string()))
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.0
             .delete(key)
             .await
-            .map_err(|_| StoreError::Backend("delete"))
+            .map_err(|e| StoreError::from_runtime_message("delete", &e.to_string()))
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>) -> Result<ListPage, StoreError> {
