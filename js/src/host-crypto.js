@@ -28,7 +28,9 @@ function prepare(crypto, jwk) {
   if (alg.startsWith('PS')) {
     return { hash, options: { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 } };
   }
-  if (alg.startsWith('RS')) return { hash, options: { key, padding: crypto.constants.RSA_PKCS1_PADDING } };
+  // PKCS#1 v1.5 is crypto.verify's default for RSA keys: the bare KeyObject skips the options
+  // object Node would otherwise unpack on every call.
+  if (alg.startsWith('RS')) return { hash, options: key };
   return null;
 }
 
