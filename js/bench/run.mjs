@@ -1,0 +1,232 @@
+// The benchmark behind `make bench` (mk/bench.mk): in ONE Node process, on the SAME tokens
+// and keys, verify throughput of revocable, fast-jwt, jsonwebtoken and jose per algorithm,
+// next to Node's raw signature check (the floor); a realistic cached/uncached workload; and
+// the wasm sizes of each build variant. Prints the tables and, with --write=FILE, replaces the
+// generated block of FILE (docs/benchmarks.md) between the bench:begin/end markers.
+//
+//   node bench/run.mjs [--write=../docs/benchmarks.md] [--variants=DIR] [--only=HS256,EdDSA]
+//   BENCH_ROUND_MS=500 BENCH_ROUNDS=9 (see measure.mjs)
+import { cpus, loadavg, release, type } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createVerifier } from 'revocable';
+import { AUDIENCE, ISSUER, claims, keyPair, serve, sign } from '../test/helpers.mjs';
+import { contenders, fastJwt } from './contenders.mjs';
+import { ROUND_MS, ROUNDS, compareMixed, compareWorkloads } from './measure.mjs';
+
+const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(JS, '..');
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, ...value] = arg.replace(/^--/, '').split('=');
+    return [key, value.length ? value.join('=') : true];
+  }),
+);
+const ALGORITHMS = args.has('only') ? String(args.get('only')).split(',') : ['HS256', 'EdDSA', 'ES256', 'RS256', 'PS256'];
+const VARIANTS_DIR = resolve(String(args.get('variants') ?? join(ROOT, 'target', 'bench-wasm')));
+
+const load0 = loadavg();
+const started = new Date();
+const fmtOps = (n) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+const ratio = (a, b) => (a === undefined || b === undefined ? 'n/a' : `${(a / b).toFixed(2)}x`);
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// ---------------------------------------------------------------------------------------
+// 1. Per algorithm, uncached.
+const algRows = [];
+for (const alg of ALGORITHMS) {
+  const key = await keyPair(alg, 'k1');
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign(key, claims({ iat: now, exp: now + 3600 }), { typ: 'at+jwt' });
+  const rv = await createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] }, cache: false });
+  const list = await contenders(alg, key.publicJwk, token, rv);
+  log(`bench: ${alg} (${Object.keys(list).join(', ')}), token ${token.length} chars`);
+  const rates = await compareMixed(list);
+  rv.close();
+  algRows.push({ alg, tokenLength: token.length, rates });
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Realistic: USERS access tokens, each used USES times, in one shuffled order.
+const USERS = 1000;
+const USES = 20;
+const REALISTIC_ALG = 'EdDSA';
+
+function mulberry32(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const realKey = await keyPair(REALISTIC_ALG, 'k1');
+const nowS = Math.floor(Date.now() / 1000);
+const tokens = [];
+for (let u = 0; u < USERS; u++) {
+  tokens.push(
+    await sign(realKey, claims({ sub: `user-${u}`, sid: `sid-${u}`, jti: `jti-${u}`, iat: nowS, exp: nowS + 3600 }), { typ: 'at+jwt' }),
+  );
+}
+const order = [];
+for (let u = 0; u < USERS; u++) for (let k = 0; k < USES; k++) order.push(u);
+const random = mulberry32(0x5eed);
+for (let i = order.length - 1; i > 0; i--) {
+  const j = Math.floor(random() * (i + 1));
+  [order[i], order[j]] = [order[j], order[i]];
+}
+const sequence = order.map((u) => tokens[u]);
+
+// A non-empty revocation snapshot that revokes none of the workload's tokens (so every
+// contender accepts every token and does the same work): other users' jtis, sessions and
+// logouts-everywhere.
+const feed = {
+  generated_at: nowS,
+  jti: Array.from({ length: 300 }, (_, i) => ({ id: `revoked-jti-${i}`, exp: nowS + 3600 })),
+  sid: Array.from({ length: 300 }, (_, i) => ({ id: `revoked-sid-${i}`, exp: nowS + 3600 })),
+  sub: Array.from({ length: 100 }, (_, i) => ({ id: `gone-user-${i}`, not_before: nowS, exp: nowS + 3600 })),
+};
+const feedBody = JSON.stringify(feed);
+const feedServer = await serve((req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('etag', '"bench"');
+  // One connection per fetch: an idle keep-alive socket closed by the server between two
+  // workloads (its 5 s timeout) would otherwise race the next fetch (ECONNRESET).
+  res.setHeader('connection', 'close');
+  res.end(feedBody);
+});
+
+async function revocableWorkload(cache) {
+  const options = {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: { keys: [realKey.publicJwk] },
+    revocationUri: `${feedServer.url}/v1/revocations`,
+    serviceKey: 'bench-service-key',
+    revocationIntervalMs: 60_000,
+    cache,
+  };
+  const verifier = await createVerifier(options);
+  if (verifier.status().revocations.entries !== feed.jti.length + feed.sid.length + feed.sub.length) {
+    throw new Error('bench: the revocation snapshot was not loaded');
+  }
+  return verifier;
+}
+
+async function timeSequence(make) {
+  const made = await make();
+  const verify = typeof made === 'function' ? made : (token) => made.verify(token);
+  const start = performance.now();
+  for (const token of sequence) verify(token);
+  const seconds = (performance.now() - start) / 1000;
+  made.close?.();
+  return { ops: sequence.length, seconds };
+}
+
+// Sanity: every contender accepts every token.
+{
+  const rv = await revocableWorkload(false);
+  const fj = fastJwt(REALISTIC_ALG, realKey.publicJwk);
+  for (const token of tokens) {
+    if (rv.verify(token).sub !== fj(token).sub) throw new Error('bench: realistic payloads differ');
+  }
+  rv.close();
+}
+log(`bench: realistic workload, ${USERS} users x ${USES} uses (${sequence.length} verifies per round), ${REALISTIC_ALG}`);
+const realistic = await compareWorkloads({
+  'revocable, no cache': () => timeSequence(() => revocableWorkload(false)),
+  'fast-jwt, no cache': () => timeSequence(() => fastJwt(REALISTIC_ALG, realKey.publicJwk)),
+  'revocable, cache': () => timeSequence(() => revocableWorkload(true)),
+  'fast-jwt, cache: true': () => timeSequence(() => fastJwt(REALISTIC_ALG, realKey.publicJwk, { cache: true })),
+});
+await feedServer.close();
+
+// ---------------------------------------------------------------------------------------
+// 3. Sizes of the wasm of each build variant (sizes.json written by scripts/build.mjs).
+const sizes = [];
+const shipped = join(JS, 'dist', 'sizes.json');
+if (existsSync(shipped)) sizes.push({ variant: 'shipped (js/dist)', ...JSON.parse(readFileSync(shipped, 'utf8')) });
+if (existsSync(VARIANTS_DIR)) {
+  for (const name of readdirSync(VARIANTS_DIR).sort()) {
+    const file = join(VARIANTS_DIR, name, 'sizes.json');
+    if (existsSync(file)) sizes.push({ variant: name, ...JSON.parse(readFileSync(file, 'utf8')) });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Output.
+const load1 = loadavg();
+const cpu = cpus();
+const machine = [
+  `- date: ${started.toISOString()}`,
+  `- cpu: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} logical cores`,
+  `- load average (1, 5, 15 min): ${load0.map((l) => l.toFixed(2)).join(', ')} at start, ${load1.map((l) => l.toFixed(2)).join(', ')} at end`,
+  `- os: ${type()} ${release()}`,
+  `- node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl})`,
+  `- method: ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per contender after one warm-up round; median (js/bench/measure.mjs)`,
+];
+
+const names = ['revocable', 'fast-jwt', 'jsonwebtoken', 'jose', 'node:crypto (floor)'];
+const algTable = [
+  `| alg | ${names.join(' | ')} | revocable / fast-jwt |`,
+  `|---|${names.map(() => '---:').join('|')}|---:|`,
+  ...algRows.map(
+    ({ alg, rates }) =>
+      `| ${alg} | ${names.map((n) => `${fmtOps(rates[n])} (${ratio(rates[n], rates['fast-jwt'])})`).join(' | ')} | **${ratio(rates.revocable, rates['fast-jwt'])}** |`,
+  ),
+];
+
+const realTable = [
+  '| workload | ops/s | ratio |',
+  '|---|---:|---:|',
+  `| revocable, no cache (revocation on) | ${fmtOps(realistic['revocable, no cache'])} | ${ratio(realistic['revocable, no cache'], realistic['fast-jwt, no cache'])} of fast-jwt, no cache |`,
+  `| fast-jwt, no cache | ${fmtOps(realistic['fast-jwt, no cache'])} | 1.00x |`,
+  `| revocable, cache (revocation on) | ${fmtOps(realistic['revocable, cache'])} | ${ratio(realistic['revocable, cache'], realistic['fast-jwt, cache: true'])} of fast-jwt, cache: true |`,
+  `| fast-jwt, cache: true (no revocation) | ${fmtOps(realistic['fast-jwt, cache: true'])} | 1.00x |`,
+];
+
+const kib = (n) => (n === undefined ? 'n/a' : `${(n / 1024).toFixed(1)} KiB (${n.toLocaleString('en-US')} B)`);
+const sizeTable = [
+  '| build | features | wasm-opt | raw | gzip -9 | brotli -11 |',
+  '|---|---|---|---:|---:|---:|',
+  ...sizes.map((s) => `| ${s.variant} | ${s.features || 'default'} | ${s.wasmOpt} | ${kib(s.rawBytes)} | ${kib(s.gzipBytes)} | ${kib(s.brotliBytes)} |`),
+];
+
+const block = [
+  '### Machine',
+  '',
+  ...machine,
+  '',
+  `### Verify throughput, uncached (ops/s; in brackets the ratio to fast-jwt)`,
+  '',
+  `Token: header \`{alg, kid, typ: "at+jwt"}\`, claims iss, aud, sub, iat, exp, jti, sid, scope (${algRows[0]?.tokenLength ?? '?'} characters for ${algRows[0]?.alg ?? '?'}). RSA keys are 2048-bit.`,
+  '',
+  ...algTable,
+  '',
+  `### Realistic workload (${REALISTIC_ALG}): ${USERS} users, each access token used ${USES} times, shuffled (${sequence.length} verifies per round; fresh verifiers, empty caches, each round)`,
+  '',
+  `revocable checks a revocation snapshot of ${feed.jti.length} jti, ${feed.sid.length} sid and ${feed.sub.length} sub entries (polled from a local feed); fast-jwt checks no revocation.`,
+  '',
+  ...realTable,
+  '',
+  '### wasm size per build',
+  '',
+  ...sizeTable,
+];
+
+console.log(block.join('\n'));
+
+if (args.has('write')) {
+  const file = resolve(String(args.get('write')));
+  const BEGIN = '<!-- bench:begin (generated by `make bench`; edits inside are overwritten) -->';
+  const END = '<!-- bench:end -->';
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${BEGIN}\n${END}\n`;
+  const from = text.indexOf(BEGIN);
+  const to = text.indexOf(END);
+  if (from < 0 || to < from) throw new Error(`${file} lacks the bench markers`);
+  writeFileSync(file, `${text.slice(0, from + BEGIN.length)}\n${block.join('\n')}\n${text.slice(to)}`);
+  log(`bench: wrote ${file}`);
+}

@@ -1,0 +1,31 @@
+# make bench: the benchmarks of issue 6 (not part of `make test`: they print ratios, nothing is
+# asserted on timings). In one Node process on the same tokens and keys: revocable, fast-jwt,
+# jsonwebtoken, jose and Node's raw crypto per algorithm, a realistic cached workload, and the
+# wasm size of each build variant. Writes the results, with the machine, into
+# docs/benchmarks.md (between its bench:begin/end markers). Tune with BENCH_ROUNDS and
+# BENCH_ROUND_MS (js/bench/measure.mjs).
+
+BENCH_WASM_DIR := $(ROOT)/target/bench-wasm
+# The variants build in their own cargo target dir, so the shipped build's artifact stays.
+BENCH_CARGO_TARGET := $(ROOT)/target/bench-build
+
+.PHONY: bench bench-variants bench-issuer
+
+# Size variants (never shipped): the EdDSA + HMAC build (revocable-wasm without its default
+# ecdsa/rsa features) and the full build with wasm-opt -Oz instead of -O3.
+bench-variants: tools
+	@echo "== wasm size variants into target/bench-wasm/"
+	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_WASM_DIR)/eddsa-hmac" --no-default-features
+	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_WASM_DIR)/full-Oz" --opt=-Oz
+
+## Run the benchmarks and regenerate docs/benchmarks.md.
+bench: build-js js-deps bench-variants
+	@echo "== benchmarks (js/bench/run.mjs)"
+	cd "$(ROOT)/js" && node bench/run.mjs --write="$(ROOT)/docs/benchmarks.md" --variants="$(BENCH_WASM_DIR)"
+
+## Issuer load test: the built issuer in `wrangler dev` vs a bare-KV baseline worker (ports
+## 18810-18870); writes the issuer block of docs/benchmarks.md. Separate from `make bench`: it
+## builds the issuer worker (worker-build) when its sources changed.
+bench-issuer: tools js-deps
+	@echo "== issuer load test (js/bench/issuer-load.mjs)"
+	cd "$(ROOT)/js" && node bench/issuer-load.mjs --write="$(ROOT)/docs/benchmarks.md"
