@@ -84,7 +84,8 @@ class RevocableVerifier {
       } else {
         const { text } = await fetchText({ ...opts.remote, url: keys.url, source: 'jwks' });
         try {
-          inner = WasmVerifier.fromJwks(text, opts.policyJson);
+          // Secret (oct) keys in a fetched JWKS are skipped: a published secret is none.
+          inner = WasmVerifier.fromPublicJwks(text, opts.policyJson);
         } catch (err) {
           // The issuer's key set is unusable; configuration errors pass through.
           if (KEY_CONTENT_ERRORS.has(err?.code)) throw remoteInvalid('jwks', err);

@@ -231,3 +231,20 @@ test('an algorithm outside the allow-list refetches only for an unknown kid and 
   await sleep(30);
   assert.equal(jwksRequests(), 3, 'only the creation fetch of the pinned verifier');
 });
+
+test('a secret (oct) key in a fetched JWKS is never used: an HS256 token signed with it fails', async () => {
+  // A secret published at a URL is known to everyone: it must not become an HMAC key, at
+  // creation or at a refetch. The EdDSA key next to it keeps working.
+  const published = await keyPair('HS256', 'leaked');
+  jwks = { keys: [k1.publicJwk, published.publicJwk] };
+  const verifier = await remote({ jwksCooldownMs: 0 });
+  assert.deepEqual(verifier.status().keys.kids, ['k1']);
+  const forged = await sign(published);
+  assert.throws(() => verifier.verify(forged), (err) => err.name === 'JwtError' && err.code !== undefined);
+  await assert.rejects(verifier.verifyAsync(forged), { name: 'JwtError' });
+  assert.deepEqual(verifier.status().keys.kids, ['k1']);
+  assert.equal(verifier.verify(await sign(k1)).sub, 'user-1');
+  // A JWKS holding only a secret key is unusable: creation fails.
+  jwks = { keys: [published.publicJwk] };
+  await assert.rejects(remote(), { source: 'jwks' });
+});

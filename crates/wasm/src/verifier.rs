@@ -93,6 +93,15 @@ impl JsVerifier {
         Self::build(keys, policy_json)
     }
 
+    /// A verifier over a JWKS FETCHED from a URL (JSON text): like `fromJwks`, but secret
+    /// (`oct`) keys are skipped, since a secret in a published document is no secret and
+    /// must never become an HMAC key.
+    #[wasm_bindgen(js_name = fromPublicJwks)]
+    pub fn from_public_jwks(jwks_json: &str, policy_json: &str) -> Result<JsVerifier, JsValue> {
+        let keys = KeySet::from_public_jwks_json(jwks_json).map_err(|err| to_js(&err))?;
+        Self::build(keys, policy_json)
+    }
+
     /// A verifier over one JWK (JSON text) and a policy (JSON text).
     #[wasm_bindgen(js_name = fromJwk)]
     pub fn from_jwk(jwk_json: &str, policy_json: &str) -> Result<JsVerifier, JsValue> {
@@ -228,11 +237,11 @@ impl JsVerifier {
             .map_err(|_| type_error("payload conversion failed"))
     }
 
-    /// Replaces the keys with a JWKS (JSON text), e.g. after a remote JWKS refetch. On
-    /// error the previous keys stay in place.
+    /// Replaces the keys with a refetched remote JWKS (JSON text). As in `fromPublicJwks`,
+    /// secret (`oct`) keys are skipped. On error the previous keys stay in place.
     #[wasm_bindgen(js_name = setJwks)]
     pub fn set_jwks(&mut self, jwks_json: &str) -> Result<(), JsValue> {
-        let keys = KeySet::from_jwks_json(jwks_json).map_err(|err| to_js(&err))?;
+        let keys = KeySet::from_public_jwks_json(jwks_json).map_err(|err| to_js(&err))?;
         self.inner.set_keys(keys).map_err(|err| to_js(&err))?;
         // Cached verdicts were made with the old keys. (The host re-imports its keys from
         // hostJwks(); until then its indexes may name other keys, so it is dropped.)
