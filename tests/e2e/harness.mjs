@@ -124,9 +124,12 @@ export function readVar(file, name) {
   return match[1];
 }
 
-/** fetch() returning status, headers, text and parsed JSON (when it is JSON). */
+/**
+ * fetch() returning status, headers, text and parsed JSON (when it is JSON). A request that
+ * gets no answer within 30 s fails (a hung server shows up as such, not as a test timeout).
+ */
 export async function http(url, { method = 'GET', headers = {}, body, json } = {}) {
-  const init = { method, headers: { ...headers }, redirect: 'manual' };
+  const init = { method, headers: { ...headers }, redirect: 'manual', signal: AbortSignal.timeout(30_000) };
   if (json !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(json);
