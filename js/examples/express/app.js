@@ -243,6 +243,11 @@ export function createApp({ verifier, issuer, secureCookie = true, log = (line) 
       status = 502;
       body = { error: 'issuer_unavailable', error_description: 'the login service is unreachable; try again' };
       log(`error: ${err.message}`);
+    } else if (err instanceof IssuerError && err.status === 503) {
+      // KV's write limit (one refresh of a session per second): the refresh token is still good.
+      status = 503;
+      body = { error: 'temporarily_unavailable', error_description: 'try again in a second' };
+      headers = { 'retry-after': '1' };
     } else if (err instanceof IssuerError) {
       status = 502;
       body = { error: 'issuer_error', error_description: 'the login service refused the request' };
