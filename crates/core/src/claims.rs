@@ -1,9 +1,9 @@
 //! Registered claims of a verified token and the claims policy checks.
 //!
-//! The payload is parsed in ONE pass (a serde visitor over the payload text): the registered
-//! claims are read into [`Claims`] with their types checked, every other member is skipped
-//! without being built (nested objects are still checked for repeated names), and the
-//! presence of the policy's required claims is recorded on the way. No `serde_json::Value`.
+//! The payload is parsed in ONE pass (the strict JSON reader, `json`): the registered claims
+//! are read into [`Claims`] with their types checked, every other member is skipped without
+//! being built (nested objects are still checked for repeated names), and the presence of
+//! the policy's required claims is recorded on the way. No JSON tree is built.
 //!
 //! Claim rules (also in `docs/verification.md`):
 //! - `exp`, `nbf`, `iat` must be JSON numbers; strings, booleans, `null`, arrays and objects
@@ -21,15 +21,8 @@
 //! - with tolerance `t`: expired when `now >= exp + t`; not yet valid when `nbf > now + t`;
 //!   issued in the future when `iat > now + t`; too old when `now - iat > max_age + t`.
 
-use std::{cell::Cell, fmt};
-
-use serde::{
-    de::{self, DeserializeSeed, MapAccess, Visitor},
-    Deserialize, Deserializer,
-};
-
 use crate::{
-    json::{SeenNames, Shallow, Str, StrictIgnore},
+    json::{Malformed, Reader, Round, SeenNames, Value},
     token::bit,
     ClaimReason, Error, Policy,
 };
@@ -106,7 +99,11 @@ impl Claims {
 }
 
 /// Deserializes a string or an array of strings into a `Vec<String>` (policy options).
-pub(crate) fn one_or_many<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+#[cfg(feature = "serde")]
+pub(crate) fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Vec<String>, D::Error> {
+    use serde::Deserialize;
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
@@ -146,134 +143,108 @@ const TYPE_ORDER: [(u16, &str); 9] = [
 #[derive(Debug)]
 pub(crate) struct ParsedClaims {
     pub(crate) claims: Claims,
-    invalid: u16,
-    required_present: u64,
+    pub(crate) invalid: u16,
+    pub(crate) required_present: u64,
 }
 
 /// Parses the payload text (already valid UTF-8). `ERR_JWT_INVALID` when it is not a JSON
 /// object, has trailing data, or repeats a member name (at any depth).
 pub(crate) fn parse(payload: &str, required: &[String]) -> Result<ParsedClaims, Error> {
-    let reason = Cell::new("claims are not a json object");
-    let mut de = serde_json::Deserializer::from_str(payload);
-    ClaimsSeed {
-        required,
-        reason: &reason,
-    }
-    .deserialize(&mut de)
-    .and_then(|parsed| de.end().map(|()| parsed))
-    .map_err(|_| Error::InvalidJwt(reason.get()))
+    let mut repeated = false;
+    read_claims(payload, required, &mut repeated).map_err(|Malformed| {
+        Error::InvalidJwt(if repeated {
+            "claims repeat a member name"
+        } else {
+            "claims are not a json object"
+        })
+    })
 }
 
-struct ClaimsSeed<'p, 'r> {
-    required: &'p [String],
-    reason: &'r Cell<&'static str>,
-}
-
-impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_, '_> {
-    type Value = ParsedClaims;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_map(self)
-    }
-}
-
-/// NumericDate rounding direction: towards rejection.
-#[derive(Clone, Copy)]
-enum Round {
-    Down,
-    Up,
-}
-
-/// A JSON number as Unix seconds, or `None` for any other type. Float-to-int `as` casts
-/// saturate, so `1e300` and `-1e300` become `i64::MAX` / `i64::MIN`.
-fn numeric_date(value: Shallow<'_>, round: Round) -> Option<i64> {
+/// A JSON number as Unix seconds rounded in `round`'s direction, or `None` for any other
+/// type. Exact (from the decimal digits) and saturating: `1e300` and `-1e300` become
+/// `i64::MAX` / `i64::MIN`.
+fn numeric_date(value: &Value<'_>, round: Round) -> Option<i64> {
     match value {
-        Shallow::Int(i) => Some(i),
-        Shallow::Float(f) => Some(match round {
-            Round::Down => f.floor() as i64,
-            Round::Up => f.ceil() as i64,
-        }),
+        Value::Num(n) => Some(n.to_i64_rounded(round).0),
         _ => None,
     }
 }
 
-fn string(value: Shallow<'_>) -> Option<String> {
+fn string(value: Value<'_>) -> Option<String> {
     match value {
-        Shallow::Str(s) => Some(s.into_owned()),
+        Value::Str(s) => Some(s.into_owned()),
         _ => None,
     }
 }
 
-impl<'de> Visitor<'de> for ClaimsSeed<'_, '_> {
-    type Value = ParsedClaims;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a json object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut claims = Claims::default();
-        let mut invalid = 0_u16;
-        let mut required_present = 0_u64;
-        let mut seen = SeenNames::default();
-        while let Some(name) = map.next_key::<Str<'de>>()? {
-            let name = name.0;
-            if !seen.insert(name.clone()) {
-                self.reason.set("claims repeat a member name");
-                return Err(de::Error::custom("repeated member name"));
-            }
-            for (i, required) in self.required.iter().enumerate() {
-                if *required == name {
-                    required_present |= bit(i);
-                }
-            }
-            let (flag, ok) = match name.as_ref() {
-                "iss" => (ISS, put(&mut claims.iss, string(map.next_value()?))),
-                "sub" => (SUB, put(&mut claims.sub, string(map.next_value()?))),
-                "jti" => (JTI, put(&mut claims.jti, string(map.next_value()?))),
-                "sid" => (SID, put(&mut claims.sid, string(map.next_value()?))),
-                "scope" => (SCOPE, put(&mut claims.scope, string(map.next_value()?))),
-                "exp" => (
-                    EXP,
-                    put(
-                        &mut claims.exp,
-                        numeric_date(map.next_value()?, Round::Down),
-                    ),
-                ),
-                "nbf" => (
-                    NBF,
-                    put(&mut claims.nbf, numeric_date(map.next_value()?, Round::Up)),
-                ),
-                "iat" => {
-                    let value = map.next_value()?;
-                    claims.iat_fractional = matches!(value, Shallow::Float(f) if f.ceil() != f);
-                    (IAT, put(&mut claims.iat, numeric_date(value, Round::Up)))
-                }
-                "aud" => {
-                    let aud = match map.next_value::<Shallow<'de>>()? {
-                        Shallow::Str(one) => Some(Audience::One(one.into_owned())),
-                        Shallow::StrList(many) => Some(Audience::Many(
-                            many.into_iter().map(std::borrow::Cow::into_owned).collect(),
-                        )),
-                        _ => None,
-                    };
-                    (AUD, put(&mut claims.aud, aud))
-                }
-                _ => {
-                    map.next_value::<StrictIgnore>()?;
-                    (0, true)
-                }
-            };
-            if !ok {
-                invalid |= flag;
+pub(crate) fn read_claims(
+    payload: &str,
+    required: &[String],
+    repeated: &mut bool,
+) -> Result<ParsedClaims, Malformed> {
+    let mut r = Reader::from_str(payload);
+    let mut claims = Claims::default();
+    let mut invalid = 0_u16;
+    let mut required_present = 0_u64;
+    let mut seen = SeenNames::default();
+    let mut members = r.object()?;
+    while let Some(name) = r.member(&mut members)? {
+        if !seen.insert(name.clone()) {
+            *repeated = true;
+            return Err(Malformed);
+        }
+        for (i, wanted) in required.iter().enumerate() {
+            if *wanted == name {
+                required_present |= bit(i);
             }
         }
-        Ok(ParsedClaims {
-            claims,
-            invalid,
-            required_present,
-        })
+        let (flag, ok) = match name.as_ref() {
+            "iss" => (ISS, put(&mut claims.iss, string(r.value()?))),
+            "sub" => (SUB, put(&mut claims.sub, string(r.value()?))),
+            "jti" => (JTI, put(&mut claims.jti, string(r.value()?))),
+            "sid" => (SID, put(&mut claims.sid, string(r.value()?))),
+            "scope" => (SCOPE, put(&mut claims.scope, string(r.value()?))),
+            "exp" => {
+                let exp = numeric_date(&r.value()?, Round::Floor);
+                (EXP, put(&mut claims.exp, exp))
+            }
+            "nbf" => {
+                let nbf = numeric_date(&r.value()?, Round::Ceil);
+                (NBF, put(&mut claims.nbf, nbf))
+            }
+            "iat" => {
+                let value = r.value()?;
+                // Rounded up here; `iat_floor` is one less when the two roundings differ.
+                let ceil = numeric_date(&value, Round::Ceil);
+                let floor = numeric_date(&value, Round::Floor);
+                claims.iat_fractional = ceil != floor;
+                (IAT, put(&mut claims.iat, ceil))
+            }
+            "aud" => {
+                let aud = match r.value()? {
+                    Value::Str(one) => Some(Audience::One(one.into_owned())),
+                    Value::StrList(many) => Some(Audience::Many(
+                        many.into_iter().map(std::borrow::Cow::into_owned).collect(),
+                    )),
+                    _ => None,
+                };
+                (AUD, put(&mut claims.aud, aud))
+            }
+            _ => {
+                r.skip_value()?;
+                (0, true)
+            }
+        };
+        if !ok {
+            invalid |= flag;
+        }
     }
+    r.end()?;
+    Ok(ParsedClaims {
+        claims,
+        invalid,
+        required_present,
+    })
 }
 
 /// Stores a typed claim; false when the JSON value had the wrong type.

@@ -136,27 +136,98 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The message `Display` shows (lowercase; never the token, key material or claim
+    /// values), built by concatenation rather than `core::fmt`, so that a wasm build that
+    /// only needs messages links no formatting machinery for them.
+    pub fn message(&self) -> String {
+        let (head, middle, tail): (&str, &str, &str) = match self {
+            Self::InvalidJwt(why) => ("invalid jwt: ", why, ""),
+            Self::InvalidJws(why) => ("invalid jws: ", why, ""),
+            Self::AlgNotAllowed => ("algorithm not allowed", "", ""),
+            Self::NotSupported(what) => ("not supported: ", what, ""),
+            Self::NoMatchingKey => ("no key matches the token", "", ""),
+            Self::InvalidJwk(why) => ("invalid key: ", why, ""),
+            Self::SignatureVerificationFailed => ("signature verification failed", "", ""),
+            Self::Expired { claim } => ("\"", claim, "\" claim timestamp check failed"),
+            Self::ClaimValidation { claim, reason } => match reason {
+                ClaimReason::Missing => ("missing required \"", claim, "\" claim"),
+                ClaimReason::Invalid => ("\"", claim, "\" claim has an invalid type or value"),
+                ClaimReason::CheckFailed => ("\"", claim, "\" claim check failed"),
+            },
+            Self::Revoked { claim } => ("token revoked (by \"", claim, "\")"),
+            Self::InvalidOptions(why) => ("invalid options: ", why, ""),
+            Self::InvalidFeed(why) => ("invalid revocation feed: ", why, ""),
+        };
+        let mut message = String::with_capacity(head.len() + middle.len() + tail.len());
+        message.push_str(head);
+        message.push_str(middle);
+        message.push_str(tail);
+        message
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::InvalidJwt(why) => write!(f, "invalid jwt: {why}"),
-            Self::InvalidJws(why) => write!(f, "invalid jws: {why}"),
-            Self::AlgNotAllowed => f.write_str("algorithm not allowed"),
-            Self::NotSupported(what) => write!(f, "not supported: {what}"),
-            Self::NoMatchingKey => f.write_str("no key matches the token"),
-            Self::InvalidJwk(why) => write!(f, "invalid key: {why}"),
-            Self::SignatureVerificationFailed => f.write_str("signature verification failed"),
-            Self::Expired { claim } => write!(f, "\"{claim}\" claim timestamp check failed"),
-            Self::ClaimValidation { claim, reason } => match reason {
-                ClaimReason::Missing => write!(f, "missing required \"{claim}\" claim"),
-                ClaimReason::Invalid => write!(f, "\"{claim}\" claim has an invalid type or value"),
-                ClaimReason::CheckFailed => write!(f, "\"{claim}\" claim check failed"),
-            },
-            Self::Revoked { claim } => write!(f, "token revoked (by \"{claim}\")"),
-            Self::InvalidOptions(why) => write!(f, "invalid options: {why}"),
-            Self::InvalidFeed(why) => write!(f, "invalid revocation feed: {why}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `message()` writes what the `write!`-based `Display` wrote before it.
+    #[test]
+    fn messages_are_unchanged() {
+        let claim = |reason| Error::claim_failed("aud", reason);
+        for (err, expected) in [
+            (Error::InvalidJwt("why"), "invalid jwt: why".to_owned()),
+            (Error::InvalidJws("why"), "invalid jws: why".to_owned()),
+            (Error::AlgNotAllowed, "algorithm not allowed".to_owned()),
+            (
+                Error::NotSupported("curve"),
+                "not supported: curve".to_owned(),
+            ),
+            (Error::NoMatchingKey, "no key matches the token".to_owned()),
+            (Error::InvalidJwk("why"), "invalid key: why".to_owned()),
+            (
+                Error::SignatureVerificationFailed,
+                "signature verification failed".to_owned(),
+            ),
+            (
+                Error::Expired { claim: "exp" },
+                format!("\"{}\" claim timestamp check failed", "exp"),
+            ),
+            (
+                claim(ClaimReason::Missing),
+                format!("missing required \"{}\" claim", "aud"),
+            ),
+            (
+                claim(ClaimReason::Invalid),
+                format!("\"{}\" claim has an invalid type or value", "aud"),
+            ),
+            (
+                claim(ClaimReason::CheckFailed),
+                format!("\"{}\" claim check failed", "aud"),
+            ),
+            (
+                Error::Revoked { claim: "sid" },
+                format!("token revoked (by \"{}\")", "sid"),
+            ),
+            (
+                Error::InvalidOptions("why"),
+                "invalid options: why".to_owned(),
+            ),
+            (
+                Error::InvalidFeed("why"),
+                "invalid revocation feed: why".to_owned(),
+            ),
+        ] {
+            assert_eq!(err.message(), expected);
+            assert_eq!(err.to_string(), expected);
+        }
+    }
+}

@@ -46,8 +46,24 @@ impl KeySet {
     /// The public JWK of every key, in key-set order, for a [`SignatureHost`] to import
     /// (`None` for HMAC keys, which are always checked here). The members are the ones the
     /// core validated and re-encoded (`kty`, `crv`, `x`, `y` / `n`, `e`, `alg`, `use`, `kid`).
+    /// (Feature `serde`; [`KeySet::host_jwks_json`] gives the same as JSON text.)
+    #[cfg(feature = "serde")]
     pub fn host_jwks(&self) -> Vec<Option<serde_json::Value>> {
         self.keys.iter().map(Key::to_public_jwk).collect()
+    }
+
+    /// [`KeySet::host_jwks`] as JSON text: an array with one public JWK object per key, in
+    /// key-set order, `null` for HMAC keys.
+    pub fn host_jwks_json(&self) -> String {
+        let mut out = String::from("[");
+        for (i, key) in self.keys.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(key.to_public_jwk_json().as_deref().unwrap_or("null"));
+        }
+        out.push(']');
+        out
     }
 }
 

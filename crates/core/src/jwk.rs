@@ -18,13 +18,14 @@
 //! An RSA, EC or OKP public key can never become an HMAC secret: only `kty: oct` JWKs and
 //! [`Key::from_secret`] produce HMAC keys.
 
-use serde::{de::IgnoredAny, Deserialize, Deserializer};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::{
     alg::{eddsa, hmac::HmacKey, AlgSet},
-    b64, Algorithm, Error,
+    b64,
+    json::{JsonObject, Malformed, Reader, SeenNames, Value},
+    Algorithm, Error,
 };
 
 /// JWK sets larger than this (1 MiB) are rejected before parsing (`ERR_JWK_INVALID`).
@@ -117,36 +118,36 @@ impl KeyMaterial {
         }
     }
 
-    /// The public JWK members (`kty`, `crv`, `x`, `y`, `n`, `e`); `None` for HMAC keys.
-    pub(crate) fn public_members(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
-        let mut map = serde_json::Map::new();
-        let mut put = |k: &str, v: String| {
-            map.insert(k.to_owned(), serde_json::Value::String(v));
-        };
-        match self {
+    /// The public JWK members (`kty`, `crv`, `x`, `y` / `kty`, `n`, `e`); `None` for HMAC
+    /// keys.
+    pub(crate) fn public_members(&self) -> Option<Vec<(&'static str, String)>> {
+        Some(match self {
             Self::Hmac(_) => return None,
-            Self::Ed25519(key) => {
-                put("kty", "OKP".into());
-                put("crv", "Ed25519".into());
-                put("x", b64::encode(key.as_bytes()));
-            }
+            Self::Ed25519(key) => vec![
+                ("kty", "OKP".into()),
+                ("crv", "Ed25519".into()),
+                ("x", b64::encode(key.as_bytes())),
+            ],
             #[cfg(feature = "ecdsa")]
             Self::Ec(key) => {
                 let (x, y) = key.coordinates();
-                put("kty", "EC".into());
-                put("crv", key.curve().name().into());
-                put("x", b64::encode(&x));
-                put("y", b64::encode(&y));
+                vec![
+                    ("kty", "EC".into()),
+                    ("crv", key.curve().name().into()),
+                    ("x", b64::encode(&x)),
+                    ("y", b64::encode(&y)),
+                ]
             }
             #[cfg(feature = "rsa")]
             Self::Rsa(key) => {
                 let (n, e) = rsa::components(key);
-                put("kty", "RSA".into());
-                put("n", b64::encode(&n));
-                put("e", b64::encode(&e));
+                vec![
+                    ("kty", "RSA".into()),
+                    ("n", b64::encode(&n)),
+                    ("e", b64::encode(&e)),
+                ]
             }
-        }
-        Some(map)
+        })
     }
 }
 
@@ -176,8 +177,7 @@ impl Key {
         if json.len() > MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk is too large"));
         }
-        let raw: RawJwk =
-            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk json"))?;
+        let raw = RawJwk::parse(json)?;
         match parse_public(&raw)? {
             Parsed::Key(key) => Ok(key),
             Parsed::Skip(reason) => Err(reason.into_error()),
@@ -217,15 +217,36 @@ impl Key {
     }
 
     /// The public JWK (`kty`, `crv`/`x`/`y` or `n`/`e`, `alg`, `use: sig`, and `kid` when
-    /// set); `None` for HMAC keys, which have no public form.
+    /// set); `None` for HMAC keys, which have no public form. (Feature `serde`; without it,
+    /// [`Key::to_public_jwk_json`] gives the same JWK as JSON text.)
+    #[cfg(feature = "serde")]
     pub fn to_public_jwk(&self) -> Option<serde_json::Value> {
-        let mut map = self.material.public_members()?;
-        map.insert("alg".into(), self.alg.as_str().into());
-        map.insert("use".into(), "sig".into());
-        if let Some(kid) = &self.kid {
-            map.insert("kid".into(), kid.clone().into());
-        }
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .public_jwk_members()?
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into()))
+            .collect();
         Some(serde_json::Value::Object(map))
+    }
+
+    /// The public JWK of [`Key::to_public_jwk`] as JSON text (members in the order `kty`,
+    /// `crv`/`x`/`y` or `n`/`e`, `alg`, `use`, `kid`); `None` for HMAC keys.
+    pub fn to_public_jwk_json(&self) -> Option<String> {
+        let mut object = JsonObject::new();
+        for (name, value) in self.public_jwk_members()? {
+            object.string(name, &value);
+        }
+        Some(object.finish())
+    }
+
+    fn public_jwk_members(&self) -> Option<Vec<(&'static str, String)>> {
+        let mut members = self.material.public_members()?;
+        members.push(("alg", self.alg.as_str().to_owned()));
+        members.push(("use", "sig".to_owned()));
+        if let Some(kid) = &self.kid {
+            members.push(("kid", kid.clone()));
+        }
+        Some(members)
     }
 
     /// Verifies `signature` over `message` with this key's own algorithm. The signature
@@ -339,15 +360,10 @@ impl KeySet {
         if json.len() > MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk set is too large"));
         }
-        #[derive(Deserialize)]
-        struct RawJwks {
-            keys: Vec<RawJwk>,
-        }
-        let raw: RawJwks =
-            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk set json"))?;
-        let mut keys = Vec::with_capacity(raw.keys.len());
+        let raw_keys = RawJwk::parse_set(json)?;
+        let mut keys = Vec::with_capacity(raw_keys.len());
         let mut skipped = Vec::new();
-        for (index, jwk) in raw.keys.iter().enumerate() {
+        for (index, jwk) in raw_keys.iter().enumerate() {
             let parsed = if !allow_secrets && jwk.kty == "oct" {
                 Parsed::Skip(SkipReason::SecretKey)
             } else {
@@ -471,57 +487,123 @@ impl KeySet {
 #[derive(Default)]
 pub(crate) struct SecretMember(pub(crate) Zeroizing<String>);
 
-impl<'de> Deserialize<'de> for SecretMember {
-    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        String::deserialize(de).map(|s| Self(Zeroizing::new(s)))
-    }
-}
-
-/// Every JWK member revocable looks at. serde's derive rejects a repeated known member
-/// (`duplicate field`), so `{"kty":"oct","k":"a","k":"b"}` is malformed, not ambiguous.
-#[derive(Deserialize)]
+/// Every JWK member revocable looks at. A repeated member (any name, at any depth) is
+/// malformed, not ambiguous: `{"kty":"oct","k":"a","k":"b"}` fails.
 // Without the `ecdsa` / `rsa` features `y`, `n` and `e` are still parsed (the same JWK
 // strictness in every build) but never used.
 #[cfg_attr(not(all(feature = "ecdsa", feature = "rsa")), allow(dead_code))]
+#[derive(Default)]
 pub(crate) struct RawJwk {
     pub(crate) kty: String,
-    #[serde(default)]
     pub(crate) alg: Option<String>,
-    #[serde(default, rename = "use")]
     pub(crate) key_use: Option<String>,
-    #[serde(default)]
     pub(crate) key_ops: Option<Vec<String>>,
-    #[serde(default)]
     pub(crate) kid: Option<String>,
-    #[serde(default)]
     pub(crate) crv: Option<String>,
-    #[serde(default)]
     pub(crate) x: Option<String>,
-    #[serde(default)]
     pub(crate) y: Option<String>,
-    #[serde(default)]
     pub(crate) n: Option<String>,
-    #[serde(default)]
     pub(crate) e: Option<String>,
-    #[serde(default)]
     pub(crate) k: Option<SecretMember>,
-    #[serde(default)]
     pub(crate) d: Option<SecretMember>,
-    #[serde(default)]
     pub(crate) p: Option<SecretMember>,
-    #[serde(default)]
     pub(crate) q: Option<SecretMember>,
-    #[serde(default)]
     pub(crate) dp: Option<SecretMember>,
-    #[serde(default)]
     pub(crate) dq: Option<SecretMember>,
-    #[serde(default)]
     pub(crate) qi: Option<SecretMember>,
-    #[serde(default)]
-    pub(crate) oth: Option<IgnoredAny>,
+    /// `oth` (multi-prime RSA) is present and not `null`.
+    pub(crate) oth: bool,
 }
 
 impl RawJwk {
+    /// Parses one JWK (a JSON object). `ERR_JWK_INVALID` ("malformed jwk json") when it is
+    /// not one, repeats a member, or a known member has the wrong type; `null` counts as
+    /// absent for every member but `kty` (as serde's `Option` fields did).
+    pub(crate) fn parse(json: &str) -> Result<Self, Error> {
+        let mut r = Reader::from_str(json);
+        Self::read(&mut r)
+            .and_then(|jwk| r.end().map(|()| jwk))
+            .map_err(|Malformed| Error::InvalidJwk("malformed jwk json"))
+    }
+
+    /// Parses a JWK Set (`{"keys":[...]}`; other members are skipped): the entries, unchecked.
+    pub(crate) fn parse_set(json: &str) -> Result<Vec<Self>, Error> {
+        let mut r = Reader::from_str(json);
+        Self::read_set(&mut r)
+            .and_then(|keys| r.end().map(|()| keys))
+            .map_err(|Malformed| Error::InvalidJwk("malformed jwk set json"))
+    }
+
+    fn read_set(r: &mut Reader<'_>) -> Result<Vec<Self>, Malformed> {
+        let mut keys = None;
+        let mut seen = SeenNames::default();
+        let mut members = r.object()?;
+        while let Some(name) = r.member(&mut members)? {
+            if !seen.insert(name.clone()) {
+                return Err(Malformed);
+            }
+            if name == "keys" {
+                let mut list = Vec::new();
+                let mut items = r.array()?;
+                while r.element(&mut items)? {
+                    list.push(Self::read(r)?);
+                }
+                keys = Some(list);
+            } else {
+                r.skip_value()?;
+            }
+        }
+        keys.ok_or(Malformed)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let mut jwk = Self::default();
+        let mut kty = None;
+        let mut seen = SeenNames::default();
+        let mut members = r.object()?;
+        while let Some(name) = r.member(&mut members)? {
+            if !seen.insert(name.clone()) {
+                return Err(Malformed);
+            }
+            let text = |r: &mut Reader<'_>| r.optional_string().map(|s| s.map(String::from));
+            let secret = |r: &mut Reader<'_>| {
+                // Owned straight into a zeroizing string (escaped text is decoded into a
+                // buffer of its final size; unescaped text is copied once).
+                r.optional_string()
+                    .map(|s| s.map(|s| SecretMember(Zeroizing::new(s.into_owned()))))
+            };
+            match name.as_ref() {
+                "kty" => kty = Some(r.string()?.into_owned()),
+                "alg" => jwk.alg = text(r)?,
+                "use" => jwk.key_use = text(r)?,
+                "kid" => jwk.kid = text(r)?,
+                "crv" => jwk.crv = text(r)?,
+                "x" => jwk.x = text(r)?,
+                "y" => jwk.y = text(r)?,
+                "n" => jwk.n = text(r)?,
+                "e" => jwk.e = text(r)?,
+                "key_ops" => {
+                    jwk.key_ops = match r.value()? {
+                        Value::StrList(ops) => Some(ops.into_iter().map(String::from).collect()),
+                        Value::Null => None,
+                        _ => return Err(Malformed),
+                    };
+                }
+                "k" => jwk.k = secret(r)?,
+                "d" => jwk.d = secret(r)?,
+                "p" => jwk.p = secret(r)?,
+                "q" => jwk.q = secret(r)?,
+                "dp" => jwk.dp = secret(r)?,
+                "dq" => jwk.dq = secret(r)?,
+                "qi" => jwk.qi = secret(r)?,
+                "oth" => jwk.oth = !matches!(r.value()?, Value::Null),
+                _ => r.skip_value()?,
+            }
+        }
+        jwk.kty = kty.ok_or(Malformed)?;
+        Ok(jwk)
+    }
+
     fn has_private_members(&self) -> bool {
         self.d.is_some()
             || self.p.is_some()
@@ -529,7 +611,7 @@ impl RawJwk {
             || self.dp.is_some()
             || self.dq.is_some()
             || self.qi.is_some()
-            || self.oth.is_some()
+            || self.oth
     }
 
     pub(crate) fn key_use(&self) -> Option<KeyUse> {

@@ -6,12 +6,14 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::{Claims, Error};
+use crate::{
+    json::{Malformed, Reader, SeenNames},
+    Claims, Error,
+};
 
 /// A revoked `jti` or `sid`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FeedEntry {
     /// The `jti` or `sid` value.
     pub id: String,
@@ -20,7 +22,8 @@ pub struct FeedEntry {
 }
 
 /// A subject logged out everywhere: tokens with `iat < not_before` are revoked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SubjectEntry {
     /// The `sub` value.
     pub id: String,
@@ -31,18 +34,22 @@ pub struct SubjectEntry {
 }
 
 /// `GET /v1/revocations` body: `{generated_at, jti:[{id,exp}], sid:[{id,exp}], sub:[{id,not_before,exp}]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The core parses it itself ([`RevocationSnapshot::from_feed_json`]); with the `serde`
+/// feature it also derives `Serialize` and `Deserialize` (the issuer writes it with serde).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RevocationFeed {
     /// When the issuer produced this feed (Unix seconds).
     pub generated_at: i64,
     /// Revoked token ids.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub jti: Vec<FeedEntry>,
     /// Revoked session ids.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub sid: Vec<FeedEntry>,
     /// Subjects logged out everywhere.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub sub: Vec<SubjectEntry>,
 }
 
@@ -206,8 +213,8 @@ pub(crate) fn parse_feed(json: &str) -> Result<RevocationFeed, Error> {
     if json.len() > MAX_FEED_BYTES {
         return Err(Error::InvalidFeed("feed is larger than 8 MiB"));
     }
-    let feed: RevocationFeed = serde_json::from_str(json)
-        .map_err(|_| Error::InvalidFeed("feed is not the issuer's json format"))?;
+    let feed = read_feed(json)
+        .map_err(|Malformed| Error::InvalidFeed("feed is not the issuer's json format"))?;
     let empty_id = feed.jti.iter().any(|e| e.id.is_empty())
         || feed.sid.iter().any(|e| e.id.is_empty())
         || feed.sub.iter().any(|e| e.id.is_empty());
@@ -215,6 +222,85 @@ pub(crate) fn parse_feed(json: &str) -> Result<RevocationFeed, Error> {
         return Err(Error::InvalidFeed("feed entry with an empty id"));
     }
     Ok(feed)
+}
+
+/// The feed object: `generated_at` required; `jti`, `sid`, `sub` arrays when present;
+/// other members skipped. Times are JSON integers within `i64` (no fraction, no exponent).
+pub(crate) fn read_feed(json: &str) -> Result<RevocationFeed, Malformed> {
+    let mut r = Reader::from_str(json);
+    let mut feed = RevocationFeed::default();
+    let mut generated_at = None;
+    let mut seen = SeenNames::default();
+    let mut members = r.object()?;
+    while let Some(name) = r.member(&mut members)? {
+        if !seen.insert(name.clone()) {
+            return Err(Malformed);
+        }
+        match name.as_ref() {
+            "generated_at" => generated_at = Some(integer(&mut r)?),
+            "jti" => feed.jti = entries(&mut r, read_entry)?,
+            "sid" => feed.sid = entries(&mut r, read_entry)?,
+            "sub" => feed.sub = entries(&mut r, read_subject)?,
+            _ => r.skip_value()?,
+        }
+    }
+    r.end()?;
+    feed.generated_at = generated_at.ok_or(Malformed)?;
+    Ok(feed)
+}
+
+fn integer(r: &mut Reader<'_>) -> Result<i64, Malformed> {
+    r.number()?.to_i64().ok_or(Malformed)
+}
+
+fn entries<'a, T>(
+    r: &mut Reader<'a>,
+    read: fn(&mut Reader<'a>) -> Result<T, Malformed>,
+) -> Result<Vec<T>, Malformed> {
+    let mut list = Vec::new();
+    let mut items = r.array()?;
+    while r.element(&mut items)? {
+        list.push(read(r)?);
+    }
+    Ok(list)
+}
+
+/// `{id, exp}` (other members skipped).
+fn read_entry(r: &mut Reader<'_>) -> Result<FeedEntry, Malformed> {
+    let (id, exp, _) = read_members(r, false)?;
+    Ok(FeedEntry { id, exp })
+}
+
+/// `{id, not_before, exp}` (other members skipped).
+fn read_subject(r: &mut Reader<'_>) -> Result<SubjectEntry, Malformed> {
+    let (id, exp, not_before) = read_members(r, true)?;
+    Ok(SubjectEntry {
+        id,
+        not_before: not_before.ok_or(Malformed)?,
+        exp,
+    })
+}
+
+/// The members of a feed entry: `id` and `exp` (required), `not_before` when `subject`.
+fn read_members(
+    r: &mut Reader<'_>,
+    subject: bool,
+) -> Result<(String, i64, Option<i64>), Malformed> {
+    let (mut id, mut exp, mut not_before) = (None, None, None);
+    let mut seen = SeenNames::default();
+    let mut members = r.object()?;
+    while let Some(name) = r.member(&mut members)? {
+        if !seen.insert(name.clone()) {
+            return Err(Malformed);
+        }
+        match name.as_ref() {
+            "id" => id = Some(r.string()?.into_owned()),
+            "exp" => exp = Some(integer(r)?),
+            "not_before" if subject => not_before = Some(integer(r)?),
+            _ => r.skip_value()?,
+        }
+    }
+    Ok((id.ok_or(Malformed)?, exp.ok_or(Malformed)?, not_before))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! `ERR_JOSE_NOT_SUPPORTED` instead of panicking). Ed25519 is RFC 8032, ECDSA uses
 //! RFC 6979 nonces, HMAC is HMAC.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -88,9 +88,7 @@ impl SigningKey {
         if json.len() > jwk::MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk is too large"));
         }
-        let raw: RawJwk =
-            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk json"))?;
-        Self::from_raw(&raw)
+        Self::from_raw(&RawJwk::parse(json)?)
     }
 
     fn from_raw(raw: &RawJwk) -> Result<Self, Error> {
@@ -117,7 +115,7 @@ impl SigningKey {
         };
         let material = match kind {
             KeyKind::Oct => {
-                if raw.d.is_some() || raw.p.is_some() || raw.oth.is_some() {
+                if raw.d.is_some() || raw.p.is_some() || raw.oth {
                     return Err(Error::InvalidJwk("oct key with asymmetric members"));
                 }
                 let k = secret_member(raw.k.as_ref(), "oct key without k")?;
@@ -148,7 +146,7 @@ impl SigningKey {
                 SigningMaterial::Ec(Box::new(key))
             }
             KeyKind::Rsa => {
-                if raw.oth.is_some() {
+                if raw.oth {
                     return Err(Error::NotSupported("multi-prime rsa keys"));
                 }
                 let n = member(raw.n.as_deref(), "rsa key without n")?;
@@ -259,7 +257,14 @@ impl SigningKey {
     /// The private JWK, for writing key files (`.dev.vars`). Handle with care: the returned
     /// `Value` is ordinary memory and is not zeroized.
     pub fn private_jwk(&self) -> Value {
-        let mut map = self.material.public().public_members().unwrap_or_default();
+        let mut map: Map<String, Value> = self
+            .material
+            .public()
+            .public_members()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), Value::String(value)))
+            .collect();
         let mut put = |name: &str, bytes: &[u8]| {
             map.insert(name.to_owned(), Value::String(b64::encode(bytes)));
         };
@@ -357,14 +362,7 @@ impl SigningKeySet {
         if json.len() > jwk::MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk set is too large"));
         }
-        #[derive(Deserialize)]
-        struct RawJwks {
-            keys: Vec<RawJwk>,
-        }
-        let raw: RawJwks =
-            serde_json::from_str(json).map_err(|_| Error::InvalidJwk("malformed jwk set json"))?;
-        let keys = raw
-            .keys
+        let keys = RawJwk::parse_set(json)?
             .iter()
             .map(SigningKey::from_raw)
             .collect::<Result<Vec<_>, _>>()?;

@@ -1,18 +1,16 @@
 //! Splitting, strict base64url decoding and header parsing of a compact JWS.
 //!
-//! The header is parsed in one pass by a hand-written serde visitor: `alg`, `kid`, `typ`,
+//! The header is parsed in one pass by the strict JSON reader (`json`): `alg`, `kid`, `typ`,
 //! `cty`, `crit`, `b64` and `zip` are read with their types checked; every other member is
 //! skipped (checking it for duplicate names too). A repeated member name anywhere in the
 //! header is `ERR_JWS_INVALID`: parsers disagree on which copy wins, which is an attack.
 //! `jwk`, `jku`, `x5u`, `x5c` (and `x5t`) are never used to find a key: keys come only from
 //! the verifier's configuration.
 
-use std::{borrow::Cow, cell::Cell, fmt};
-
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use std::borrow::Cow;
 
 use crate::{
-    json::{SeenNames, Shallow, Str, StrictIgnore},
+    json::{Malformed, Reader, SeenNames, Value},
     Algorithm, Error,
 };
 
@@ -90,15 +88,11 @@ pub(crate) fn parse_header<'h>(
     json: &'h [u8],
     critical: &[String],
 ) -> Result<RawHeader<'h>, Error> {
-    let reason = Cell::new("header is not a json object");
-    let mut de = serde_json::Deserializer::from_slice(json);
-    let header = HeaderSeed {
-        critical,
-        reason: &reason,
-    }
-    .deserialize(&mut de)
-    .and_then(|header| de.end().map(|()| header))
-    .map_err(|_| Error::InvalidJws(reason.get()))?;
+    let mut reason = "header is not a json object";
+    let header = read_header(json, critical, &mut reason).map_err(|Malformed| {
+        // A repeated or wrongly typed member says so; anything else is "not a json object".
+        Error::InvalidJws(reason)
+    })?;
 
     if header.alg.is_none() {
         return Err(Error::InvalidJws("header has no alg"));
@@ -167,77 +161,51 @@ pub(crate) fn typ_matches(token_typ: &str, expected: &str) -> bool {
     normalize_media_type(token_typ).eq_ignore_ascii_case(normalize_media_type(expected))
 }
 
-struct HeaderSeed<'p, 'r> {
-    critical: &'p [String],
-    reason: &'r Cell<&'static str>,
-}
-
-impl<'de> DeserializeSeed<'de> for HeaderSeed<'_, '_> {
-    type Value = RawHeader<'de>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for HeaderSeed<'_, '_> {
-    type Value = RawHeader<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a jose header object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut header = RawHeader::default();
-        let mut seen = SeenNames::default();
-        let fail = |reason: &'static str| {
-            self.reason.set(reason);
-            de::Error::custom(reason)
-        };
-        while let Some(name) = map.next_key::<Str<'de>>()? {
-            if !seen.insert(name.0.clone()) {
-                return Err(fail("header repeats a member name"));
+/// Reads the header object; `reason` is set for the failures that have their own message.
+pub(crate) fn read_header<'h>(
+    json: &'h [u8],
+    critical: &[String],
+    reason: &mut &'static str,
+) -> Result<RawHeader<'h>, Malformed> {
+    let mut r = Reader::new(json);
+    let mut header = RawHeader::default();
+    let mut seen = SeenNames::default();
+    let mut members = r.object()?;
+    while let Some(name) = r.member(&mut members)? {
+        if !seen.insert(name.clone()) {
+            *reason = "header repeats a member name";
+            return Err(Malformed);
+        }
+        let value = match name.as_ref() {
+            "alg" | "kid" | "typ" | "cty" | "crit" | "b64" => r.value()?,
+            "zip" => {
+                r.skip_value()?;
+                header.zip = true;
+                continue;
             }
-            let wrong_type = || fail("header member has the wrong type");
-            match name.0.as_ref() {
-                "alg" | "kid" | "typ" | "cty" => {
-                    let Shallow::Str(value) = map.next_value::<Shallow<'de>>()? else {
-                        return Err(wrong_type());
-                    };
-                    let slot = match name.0.as_ref() {
-                        "alg" => &mut header.alg,
-                        "kid" => &mut header.kid,
-                        "typ" => &mut header.typ,
-                        _ => &mut header.cty,
-                    };
-                    *slot = Some(value);
+            other => {
+                if let Some(i) = critical.iter().position(|c| c == other) {
+                    header.present_extensions |= bit(i);
                 }
-                "crit" => {
-                    let Shallow::StrList(list) = map.next_value::<Shallow<'de>>()? else {
-                        return Err(wrong_type());
-                    };
-                    header.crit = Some(list);
-                }
-                "b64" => {
-                    let Shallow::Bool(value) = map.next_value::<Shallow<'de>>()? else {
-                        return Err(wrong_type());
-                    };
-                    header.b64 = Some(value);
-                }
-                "zip" => {
-                    map.next_value::<StrictIgnore>()?;
-                    header.zip = true;
-                }
-                other => {
-                    if let Some(i) = self.critical.iter().position(|c| c == other) {
-                        header.present_extensions |= bit(i);
-                    }
-                    map.next_value::<StrictIgnore>()?;
-                }
+                r.skip_value()?;
+                continue;
+            }
+        };
+        match (name.as_ref(), value) {
+            ("alg", Value::Str(v)) => header.alg = Some(v),
+            ("kid", Value::Str(v)) => header.kid = Some(v),
+            ("typ", Value::Str(v)) => header.typ = Some(v),
+            ("cty", Value::Str(v)) => header.cty = Some(v),
+            ("crit", Value::StrList(list)) => header.crit = Some(list),
+            ("b64", Value::Bool(v)) => header.b64 = Some(v),
+            _ => {
+                *reason = "header member has the wrong type";
+                return Err(Malformed);
             }
         }
-        Ok(header)
     }
+    r.end()?;
+    Ok(header)
 }
 
 #[cfg(test)]

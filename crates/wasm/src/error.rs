@@ -8,7 +8,8 @@ use wasm_bindgen::JsValue;
 /// the core has them, `claim` and `reason`. The JS wrapper re-throws it as its `JwtError`
 /// class; the message is the core's (lowercase, never the token, key or payload).
 pub(crate) fn to_js(err: &Error) -> JsValue {
-    let js = JsError::new(&err.to_string());
+    // `message()`, not `to_string()`: no `core::fmt` machinery for messages in the wasm.
+    let js = JsError::new(&err.message());
     js.set_name("JwtError");
     // Reflect::set on a fresh Error object cannot fail (it is extensible and has no
     // setters); ignoring the Result keeps this path panic-free all the same.

@@ -38,11 +38,15 @@ impl std::fmt::Debug for JsVerifier {
 const FRESH: u32 = 1;
 
 /// Parses the policy fields of the JS options (camelCase JSON: `issuer`, `audience`,
-/// `algorithms`, `clockTolerance`, `maxTokenAge`, `requiredClaims`, `typ`, ...).
-/// A malformed policy is the caller's configuration mistake: a `TypeError`, not a `JwtError`.
+/// `algorithms`, `clockTolerance`, `maxTokenAge`, `requiredClaims`, `typ`, ...) with the
+/// core's reader. A malformed policy is the caller's configuration mistake: a `TypeError`,
+/// not a `JwtError`.
 fn parse_policy(policy_json: &str) -> Result<Policy, JsValue> {
-    serde_json::from_str(policy_json)
-        .map_err(|err| type_error(&format!("invalid verifier options: {err}")))
+    Policy::from_json(policy_json).map_err(|err| {
+        let mut message = String::from("invalid verifier options: ");
+        message.push_str(&err.message());
+        type_error(&message)
+    })
 }
 
 /// Converts JS seconds (a double) to the core's `i64`, rejecting NaN and infinities.
@@ -211,15 +215,7 @@ impl JsVerifier {
     /// what the host imports, index for index.
     #[wasm_bindgen(js_name = hostJwks)]
     pub fn host_jwks(&self) -> String {
-        serde_json::Value::Array(
-            self.inner
-                .keys()
-                .host_jwks()
-                .into_iter()
-                .map(Option::unwrap_or_default)
-                .collect(),
-        )
-        .to_string()
+        self.inner.keys().host_jwks_json()
     }
 
     /// Like `verify`, but returns the payload as a JS object built by serde-wasm-bindgen.
