@@ -150,8 +150,10 @@ fn is_jwt_media_type(value: &str) -> bool {
 /// Drops an `application/` prefix (case-insensitively), as RFC 7515 §4.1.9 allows.
 pub(crate) fn normalize_media_type(value: &str) -> &str {
     const PREFIX: &str = "application/";
-    match value.get(..PREFIX.len()) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(PREFIX) => &value[PREFIX.len()..],
+    // `get`, not indexing: a str index panic would link core's char-boundary error
+    // formatting into the wasm (the prefix is ASCII, so this never falls back).
+    match (value.get(..PREFIX.len()), value.get(PREFIX.len()..)) {
+        (Some(prefix), Some(rest)) if prefix.eq_ignore_ascii_case(PREFIX) => rest,
         _ => value,
     }
 }
