@@ -1,0 +1,168 @@
+// The npm package `revocable` as built from source (js/dist, `make build-js`), Ed25519 and HS256
+// tokens signed with node:crypto (independent of the package), and small local HTTP servers
+// for the JWKS and the revocation feed on fixed ports of the hardening range (18500-18519).
+
+import { createHmac, generateKeyPairSync, randomUUID, sign as cryptoSign } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './lib.mjs';
+
+export const BUILT = existsSync(join(ROOT, 'js/dist/wasm/node.mjs'));
+export const ISSUER = 'https://issuer.hardening.test';
+export const AUDIENCE = 'api';
+
+/** The package's Node ESM entry (imported from the source tree, with the built wasm). */
+export async function loadPackage() {
+  if (!BUILT) throw new Error('js/dist is not built: run `make build-js` (make test-hardening does)');
+  return import(pathToFileURL(join(ROOT, 'js/src/entry/node.js')).href);
+}
+
+const b64 = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** An Ed25519 key pair with its public JWK (alg, kid, use). */
+export function edKey(kid = `ed-${randomUUID().slice(0, 8)}`) {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { kid, privateKey, publicJwk: { ...publicKey.export({ format: 'jwk' }), alg: 'EdDSA', kid, use: 'sig' } };
+}
+
+/** A compact JWS of `claims` signed with an `edKey`. */
+export function signEd(key, claims) {
+  const input = `${b64({ alg: 'EdDSA', typ: 'at+jwt', kid: key.kid })}.${b64(claims)}`;
+  return `${input}.${cryptoSign(null, Buffer.from(input), key.privateKey).toString('base64url')}`;
+}
+
+/** A compact JWS of `claims` (any JSON text) signed HS256 with `secret`. */
+export function signHs256(secret, claimsJson) {
+  const input = `${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64(claimsJson)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Valid access-token claims now, with overrides. */
+export function claims(overrides = {}) {
+  const now = nowSeconds();
+  return { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now - 5, exp: now + 300, jti: randomUUID(), sid: 'sid-1', ...overrides };
+}
+
+/**
+ * An HTTP server on 127.0.0.1:`port` running `handler(req, res, socket)`; records requests and
+ * how many are open at once; `close()` also destroys open sockets (hanging responses).
+ */
+export async function serve(port, handler) {
+  const sockets = new Set();
+  const stats = { requests: 0, open: 0, maxOpen: 0 };
+  const server = createServer((req, res) => {
+    // No keep-alive: every test starts servers on the same ports, and a client's pooled
+    // connection to a previous server would fail its next request.
+    res.shouldKeepAlive = false;
+    stats.requests += 1;
+    stats.open += 1;
+    stats.maxOpen = Math.max(stats.maxOpen, stats.open);
+    res.on('close', () => {
+      stats.open -= 1;
+    });
+    handler(req, res, req.socket);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stats,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Server-side faults, by name: how a broken, hostile or overloaded issuer can answer.
+ * Each is `(req, res, socket) => void`; `code` is the RemoteSourceError code the verifier must
+ * report for it.
+ */
+export const FAULTS = {
+  'status 500 with an HTML body': {
+    code: 'ERR_REMOTE_STATUS',
+    serve: (req, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>Internal Server Error</h1>'),
+  },
+  'status 429 with Retry-After': {
+    code: 'ERR_REMOTE_STATUS',
+    serve: (req, res) => res.writeHead(429, { 'retry-after': '30' }).end(),
+  },
+  'binary garbage': {
+    code: 'ERR_REMOTE_INVALID',
+    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0x00, 0x01, 0x8f, 0xfe, 0x22, 0x7d])),
+  },
+  'invalid UTF-8': {
+    code: 'ERR_REMOTE_INVALID',
+    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from('{"keys":[],"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])),
+  },
+  'an HTML page with status 200': {
+    code: 'ERR_REMOTE_INVALID',
+    serve: (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>captive portal</title>'),
+  },
+  'an empty body': {
+    code: 'ERR_REMOTE_INVALID',
+    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(),
+  },
+  'JSON nested 100000 deep': {
+    code: 'ERR_REMOTE_INVALID',
+    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`${'['.repeat(100000)}${']'.repeat(100000)}`),
+  },
+  'a body cut off mid-way (connection reset)': {
+    code: 'ERR_REMOTE_UNREACHABLE',
+    serve: (req, res, socket) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+      res.write('{"keys":[{"kty":"OKP","crv":"Ed');
+      setTimeout(() => socket.destroy(), 20);
+    },
+  },
+  'a connection reset before any answer': {
+    code: 'ERR_REMOTE_UNREACHABLE',
+    serve: (req, res, socket) => socket.destroy(),
+  },
+  'a redirect loop': {
+    code: 'ERR_REMOTE_UNREACHABLE',
+    serve: (req, res) => res.writeHead(302, { location: req.url }).end(),
+  },
+  'a huge declared body (50 MB)': {
+    code: 'ERR_REMOTE_TOO_LARGE',
+    serve: (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 << 20) });
+      res.write('{"keys":[');
+    },
+  },
+  'an endless streamed body': {
+    code: 'ERR_REMOTE_TOO_LARGE',
+    serve: (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    },
+  },
+  'no answer at all (hangs)': {
+    code: 'ERR_REMOTE_TIMEOUT',
+    serve: () => {},
+  },
+  'headers, then a body one byte at a time (slow loris)': {
+    code: 'ERR_REMOTE_TIMEOUT',
+    serve: (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 100);
+      res.on('close', () => clearInterval(timer));
+    },
+  },
+};
