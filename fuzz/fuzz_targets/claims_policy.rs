@@ -16,8 +16,9 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use revocable_core::{Algorithm, Error, KeySet, Policy, SigningKey, Verifier};
-use revocable_fuzz::{check_error, model, parse_i64, split_lines};
-use serde_json::Value;
+use revocable_fuzz::{check_error, model, parse_i64, serde_object_verdict, split_lines};
+use serde_json::{value::RawValue, Value};
+use std::collections::HashMap;
 
 fn key() -> &'static SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
@@ -57,17 +58,74 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = &result {
         check_error(e, &policy.required_claims);
     }
+
+    // The core's JSON reader against serde_json (plus a check for repeated names): the same
+    // texts are objects without repeated names. (The core stops at the first repeated name,
+    // so a text it calls "repeated" may also be broken further on.)
+    let message = result
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let header_parsed = match &result {
+        Ok(_) => true,
+        Err(e) => !matches!(e.code(), "ERR_JWS_INVALID" | "ERR_JOSE_NOT_SUPPORTED"),
+    };
+    if header_parsed {
+        assert_eq!(
+            serde_object_verdict(header),
+            Some(true),
+            "the core accepted a header serde_json refuses"
+        );
+    } else if message == "invalid jws: header is not a json object" {
+        assert_eq!(
+            serde_object_verdict(header),
+            None,
+            "the core refused a header that is a json object"
+        );
+    } else if message == "invalid jws: header repeats a member name" {
+        assert_ne!(
+            serde_object_verdict(header),
+            Some(true),
+            "the core saw a repeated name in a header serde_json reads as a clean object"
+        );
+    }
+    if reached_claims(&result) {
+        assert_eq!(
+            serde_object_verdict(claims),
+            Some(true),
+            "the core accepted claims serde_json refuses"
+        );
+    } else if message == "invalid jwt: claims are not a json object" {
+        assert_eq!(
+            serde_object_verdict(claims),
+            None,
+            "the core refused claims that are a json object"
+        );
+    } else if message == "invalid jwt: claims repeat a member name" {
+        assert_ne!(
+            serde_object_verdict(claims),
+            Some(true),
+            "the core saw a repeated name in a claims serde_json reads as a clean object"
+        );
+    }
     if !reached_claims(&result) {
         return;
     }
 
     // The core parsed header and claims, so both are JSON objects without repeated names:
     // serde_json::Value holds them faithfully.
+    let raw: HashMap<String, &RawValue> =
+        serde_json::from_slice(claims).expect("claims the core accepted are a json object");
+    let raw: HashMap<String, String> = raw
+        .into_iter()
+        .map(|(k, v)| (k, v.get().to_owned()))
+        .collect();
     let claims: serde_json::Map<String, Value> =
         serde_json::from_slice(claims).expect("claims the core accepted are a json object");
     let header: Value = serde_json::from_slice(header).expect("header the core accepted");
     let typ = header.get("typ").and_then(Value::as_str);
-    let expected = model::claims_outcome(&claims, typ, &policy, now);
+    let expected = model::claims_outcome(&claims, &raw, typ, &policy, now);
     let actual = match &result {
         Ok(_) => Ok(()),
         Err(e) => Err(model::Expected {

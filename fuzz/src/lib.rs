@@ -144,3 +144,82 @@ pub fn parse_i64(line: &[u8], fallback: i64) -> i64 {
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(fallback)
 }
+
+/// serde_json's verdict on `text` as a JSON object, checking repeated member names at every
+/// depth (which serde_json itself lets pass): `Some(true)` an object without repeats,
+/// `Some(false)` an object that repeats a name somewhere, `None` not JSON or not an object.
+/// The core's own JSON reader must agree with it exactly (its documentation says it accepts
+/// what serde_json accepts, minus repeated names, with the same depth limit).
+pub fn serde_object_verdict(text: &[u8]) -> Option<bool> {
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    struct Unique(bool);
+    struct AnyValue;
+    struct ObjectOnly;
+
+    fn map<'de, A: MapAccess<'de>>(mut access: A) -> Result<Unique, A::Error> {
+        let mut names = std::collections::HashSet::new();
+        let mut unique = true;
+        while let Some(name) = access.next_key::<String>()? {
+            unique &= names.insert(name);
+            unique &= access.next_value::<Unique>()?.0;
+        }
+        Ok(Unique(unique))
+    }
+
+    impl<'de> de::Deserialize<'de> for Unique {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(AnyValue)
+        }
+    }
+
+    impl<'de> Visitor<'de> for AnyValue {
+        type Value = Unique;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any json value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+            Ok(Unique(true))
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+            Ok(Unique(true))
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+            Ok(Unique(true))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+            Ok(Unique(true))
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+            Ok(Unique(true))
+        }
+        fn visit_unit<E>(self) -> Result<Unique, E> {
+            Ok(Unique(true))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+            let mut unique = true;
+            while let Some(item) = seq.next_element::<Unique>()? {
+                unique &= item.0;
+            }
+            Ok(Unique(unique))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Unique, A::Error> {
+            map(access)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ObjectOnly {
+        type Value = Unique;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a json object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, access: A) -> Result<Unique, A::Error> {
+            map(access)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let verdict = de.deserialize_map(ObjectOnly).ok()?;
+    de.end().ok()?;
+    Some(verdict.0)
+}

@@ -28,24 +28,77 @@ fn fail(code: &'static str, claim: &str, reason: &'static str) -> Result<(), Exp
 const CLAIM_FAILED: &str = "ERR_JWT_CLAIM_VALIDATION_FAILED";
 const EXPIRED: &str = "ERR_JWT_EXPIRED";
 
-/// A NumericDate: integers as they are (beyond i64: saturated), fractions rounded up or down.
-/// `None` for any other JSON type. Float-to-int casts saturate, as the docs say.
-fn numeric(value: &Value, up: bool) -> Option<i64> {
-    let Value::Number(n) = value else {
-        return None;
+/// A NumericDate from the number's JSON text, rounded up or down EXACTLY (from the decimal
+/// digits, not through f64: `1700000000.99999999999999999` is below 1700000001 although it
+/// rounds to it as an f64), saturating at the ends of i64. `None` when `text` is not a JSON
+/// number.
+pub fn exact_numeric(text: &str, up: bool) -> Option<i64> {
+    let text = text.trim();
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
     };
-    if let Some(i) = n.as_i64() {
-        return Some(i);
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().ok()?),
+        None => (rest, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int_part.is_empty()
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
     }
-    if n.as_u64().is_some() {
-        return Some(i64::MAX);
+    // value = digits * 10^scale, digits without leading zeros.
+    let all = format!("{int_part}{frac_part}");
+    let digits = all.trim_start_matches('0');
+    let scale = exponent.saturating_sub(i64::try_from(frac_part.len()).ok()?);
+    if digits.is_empty() {
+        return Some(0);
     }
-    let f = n.as_f64()?;
-    Some(if up {
-        f.ceil() as i64
+    let len = i64::try_from(digits.len()).ok()?;
+    // The integer part (truncated; None when beyond i64 whatever the digits) and whether a
+    // nonzero fraction remains.
+    let (whole, fraction): (Option<u128>, bool) = if scale >= 0 {
+        if len.saturating_add(scale) > 20 {
+            (None, false)
+        } else {
+            let mut v: u128 = digits.parse().ok()?;
+            for _ in 0..scale {
+                v *= 10;
+            }
+            (Some(v), false)
+        }
     } else {
-        f.floor() as i64
-    })
+        let cut = len.saturating_add(scale); // digits before the decimal point
+        if cut <= 0 {
+            (Some(0), true)
+        } else if cut > 20 {
+            (None, false)
+        } else {
+            let (w, f) = digits.split_at(usize::try_from(cut).ok()?);
+            (Some(w.parse().ok()?), f.bytes().any(|b| b != b'0'))
+        }
+    };
+    let Some(whole) = whole else {
+        return Some(if negative { i64::MIN } else { i64::MAX });
+    };
+    let magnitude = i128::try_from(whole).ok()?;
+    let value = if negative {
+        -magnitude - i128::from(fraction && !up)
+    } else {
+        magnitude + i128::from(fraction && up)
+    };
+    Some(i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX }))
+}
+
+/// A NumericDate member: its exact rounding from `raw` (the member's JSON text) when the value
+/// is a number, `None` for any other JSON type.
+fn numeric(value: &Value, raw: Option<&str>, up: bool) -> Option<i64> {
+    if !value.is_number() {
+        return None;
+    }
+    exact_numeric(raw?, up)
 }
 
 fn type_ok(name: &str, value: &Value) -> bool {
@@ -75,12 +128,19 @@ fn typ_matches(token: &str, expected: &str) -> bool {
 
 /// The verdict of the claims policy on `claims` (the payload object), with the token header's
 /// `typ`, at `now`.
+/// `raw` maps member names to their JSON text (for exact NumericDates).
 pub fn claims_outcome(
     claims: &Map<String, Value>,
+    raw: &std::collections::HashMap<String, String>,
     header_typ: Option<&str>,
     policy: &Policy,
     now: i64,
 ) -> Result<(), Expected> {
+    let date = |name: &str, up: bool| {
+        claims
+            .get(name)
+            .and_then(|v| numeric(v, raw.get(name).map(String::as_str), up))
+    };
     // 1. Types, in the documented order.
     for name in [
         "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope",
@@ -134,23 +194,23 @@ pub fn claims_outcome(
     }
     // 6-9. Times, with the tolerance; sums saturate (documented).
     let tolerance = i64::from(policy.clock_tolerance);
-    if let Some(exp) = claims.get("exp").and_then(|v| numeric(v, false)) {
+    if let Some(exp) = date("exp", false) {
         if now >= exp.saturating_add(tolerance) {
             return fail(EXPIRED, "exp", "check_failed");
         }
     }
-    if let Some(nbf) = claims.get("nbf").and_then(|v| numeric(v, true)) {
+    if let Some(nbf) = date("nbf", true) {
         if nbf > now.saturating_add(tolerance) {
             return fail(CLAIM_FAILED, "nbf", "check_failed");
         }
     }
-    if let Some(iat) = claims.get("iat").and_then(|v| numeric(v, true)) {
+    if let Some(iat) = date("iat", true) {
         if iat > now.saturating_add(tolerance) {
             return fail(CLAIM_FAILED, "iat", "check_failed");
         }
     }
     if let Some(max_age) = policy.max_token_age {
-        let iat = claims.get("iat").and_then(|v| numeric(v, false));
+        let iat = date("iat", false);
         if let Some(iat) = iat {
             if now.saturating_sub(iat) > i64::from(max_age).saturating_add(tolerance) {
                 return fail(EXPIRED, "iat", "check_failed");
@@ -158,4 +218,38 @@ pub fn claims_outcome(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exact_numeric;
+
+    #[test]
+    fn exact_rounding() {
+        for (text, down, up) in [
+            ("0", 0, 0),
+            ("-0", 0, 0),
+            ("7", 7, 7),
+            ("7.0", 7, 7),
+            ("7.25", 7, 8),
+            ("-7.25", -8, -7),
+            ("1700000000.99999999999999999", 1_700_000_000, 1_700_000_001),
+            ("1e-400", 0, 1),
+            ("-1e-400", -1, 0),
+            ("1.5e1", 15, 15),
+            ("15e-1", 1, 2),
+            ("1E+2", 100, 100),
+            ("1e300", i64::MAX, i64::MAX),
+            ("-1e300", i64::MIN, i64::MIN),
+            ("9223372036854775807", i64::MAX, i64::MAX),
+            ("9223372036854775808", i64::MAX, i64::MAX),
+            ("-9223372036854775808", i64::MIN, i64::MIN),
+            ("-9223372036854775809", i64::MIN, i64::MIN),
+            ("0.000", 0, 0),
+        ] {
+            assert_eq!(exact_numeric(text, false), Some(down), "{text} down");
+            assert_eq!(exact_numeric(text, true), Some(up), "{text} up");
+        }
+        assert_eq!(exact_numeric("\"1\"", false), None);
+    }
 }
