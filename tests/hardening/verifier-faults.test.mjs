@@ -81,7 +81,7 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
       for (let i = 0; i < 20; i++) {
         const t = performance.now();
         assert.equal(verifier.verify(good).sub, 'user-1');
-        assert.ok(performance.now() - t < 50, 'verify() is not held up by the refetch');
+        assert.ok(performance.now() - t < 250, 'verify() is not held up by the refetch');
       }
       assert.equal(await refetch, 'ERR_JWKS_NO_MATCHING_KEY');
       const took = Date.now() - started;
@@ -153,7 +153,7 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
         const t = performance.now();
         assert.throws(() => verifier.verify(revoked), { code: 'ERR_JWT_REVOKED' }, 'still revoked');
         assert.equal(verifier.verify(fine).sub, 'user-1');
-        assert.ok(performance.now() - t < 50, 'verify() is not held up by the poll');
+        assert.ok(performance.now() - t < 250, 'verify() is not held up by the poll');
       }
       // However long the fault lasts, polls do not pile up (a chain of timeouts, one at a time).
       await sleep(3 * TIMEOUT_MS);
