@@ -176,30 +176,6 @@ impl FromIterator<Algorithm> for AlgSet {
     }
 }
 
-#[cfg(any(feature = "ecdsa", feature = "rsa"))]
-/// Checks a signature with one of jwt-compact's `Algorithm` implementations (or ours, for
-/// ES384/ES512). jwt-compact only checks `LENGTH` inside its own token validator, and some of
-/// its `try_from_slice` implementations panic on a wrong length (HMAC), so the length is
-/// checked here before anything else touches the bytes.
-pub(crate) fn verify_with<A: jwt_compact::Algorithm>(
-    alg: &A,
-    key: &A::VerifyingKey,
-    message: &[u8],
-    signature: &[u8],
-) -> bool {
-    use jwt_compact::AlgorithmSignature;
-
-    if let Some(len) = A::Signature::LENGTH {
-        if len.get() != signature.len() {
-            return false;
-        }
-    }
-    match A::Signature::try_from_slice(signature) {
-        Ok(signature) => alg.verify_signature(&signature, key, message),
-        Err(_) => false,
-    }
-}
-
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -24,8 +24,6 @@
 //! HMAC keys never go to the host: the check is cheaper in wasm than one call into Node's
 //! crypto, and the secret stays in the verifier.
 
-#[cfg(feature = "ecdsa")]
-use crate::alg::ecdsa::EcPublic;
 use crate::{
     jwk::{Key, KeyMaterial},
     KeySet,
@@ -127,17 +125,9 @@ fn precheck(key: &Key, signature: &[u8]) -> bool {
             less_le(s, &ED25519_ORDER) && !SMALL_ORDER_R.iter().any(|small| small == r)
         }
         #[cfg(feature = "ecdsa")]
-        KeyMaterial::Ec(ec) => match ec {
-            EcPublic::P256(_) => p256::ecdsa::Signature::try_from(signature).is_ok(),
-            EcPublic::P384(_) => p384::ecdsa::Signature::try_from(signature).is_ok(),
-            EcPublic::P521(_) => p521::ecdsa::Signature::try_from(signature).is_ok(),
-        },
+        KeyMaterial::Ec(ec) => ec.signature_in_range(signature),
         #[cfg(feature = "rsa")]
-        KeyMaterial::Rsa(rsa) => {
-            use rsa::traits::PublicKeyParts as _;
-            // Parsing the signature into digits is cheaper than serializing the modulus.
-            signature.len() == rsa.size() && rsa::BigUint::from_bytes_be(signature) < *rsa.n()
-        }
+        KeyMaterial::Rsa(rsa) => crate::alg::rsa::signature_below_modulus(rsa, signature),
     }
 }
 

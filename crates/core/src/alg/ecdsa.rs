@@ -1,5 +1,7 @@
-//! ECDSA: ES256 over jwt-compact's `Es256` (p256), and ES384 / ES512 implemented here as
-//! jwt-compact `Algorithm`s over RustCrypto's p384 / p521 (jwt-compact 0.8 has neither).
+//! ECDSA: ES256 (P-256), ES384 (P-384), ES512 (P-521). Public keys and verification are
+//! revocable-asym's (a crate compiled for size: see its Cargo.toml); signing (feature `sign`)
+//! uses jwt-compact's `Es256` and ES384 / ES512 implemented here as jwt-compact `Algorithm`s
+//! over RustCrypto's p384 / p521 (jwt-compact 0.8 has neither).
 //!
 //! Signatures are the JWS form (RFC 7518 §3.4): raw `r || s`, each left-padded to the
 //! curve's field size (64, 96, 132 bytes). A DER signature has another length and fails
@@ -8,23 +10,30 @@
 //! ES512 derives `k` here with RFC 6979's HMAC-DRBG over SHA-512 (checked against the
 //! RFC 6979 A.2.7 vector in the tests).
 
+#[cfg(feature = "sign")]
 use std::{borrow::Cow, num::NonZeroUsize};
 
+#[cfg(feature = "sign")]
 use jwt_compact::{alg::Es256, AlgorithmSignature};
+#[cfg(feature = "sign")]
 use p384::ecdsa::signature::{DigestSigner as _, DigestVerifier as _};
+use revocable_asym::ec::EcKey;
+#[cfg(feature = "sign")]
 use sha2::{Digest as _, Sha384, Sha512};
 
-use super::verify_with;
 use crate::{Algorithm, Error};
 
+#[cfg(feature = "sign")]
 /// `ES384`: ECDSA on P-384 with SHA-384.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Es384;
 
+#[cfg(feature = "sign")]
 /// An `ES384` signature (96 bytes on the wire).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Es384Signature(p384::ecdsa::Signature);
 
+#[cfg(feature = "sign")]
 impl AlgorithmSignature for Es384Signature {
     const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(96);
 
@@ -40,6 +49,7 @@ impl AlgorithmSignature for Es384Signature {
     }
 }
 
+#[cfg(feature = "sign")]
 impl jwt_compact::Algorithm for Es384 {
     type SigningKey = p384::ecdsa::SigningKey;
     type VerifyingKey = p384::ecdsa::VerifyingKey;
@@ -66,14 +76,17 @@ impl jwt_compact::Algorithm for Es384 {
     }
 }
 
+#[cfg(feature = "sign")]
 /// `ES512`: ECDSA on P-521 with SHA-512.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Es512;
 
+#[cfg(feature = "sign")]
 /// An `ES512` signature (132 bytes on the wire).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Es512Signature(p521::ecdsa::Signature);
 
+#[cfg(feature = "sign")]
 impl AlgorithmSignature for Es512Signature {
     const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(132);
 
@@ -88,6 +101,7 @@ impl AlgorithmSignature for Es512Signature {
     }
 }
 
+#[cfg(feature = "sign")]
 impl jwt_compact::Algorithm for Es512 {
     type SigningKey = p521::ecdsa::SigningKey;
     type VerifyingKey = p521::ecdsa::VerifyingKey;
@@ -114,6 +128,7 @@ impl jwt_compact::Algorithm for Es512 {
     }
 }
 
+#[cfg(feature = "sign")]
 /// ECDSA P-521 signature of a SHA-512 digest with the RFC 6979 §3.2 nonce.
 ///
 /// qlen = 521, hlen = 512: `bits2octets(h)` is `h` left-padded to 66 bytes (h < 2^512 < q,
@@ -200,11 +215,7 @@ impl Curve {
 
 /// An ECDSA public key, decoded and checked to be on its curve at import.
 #[derive(Clone)]
-pub(crate) enum EcPublic {
-    P256(p256::ecdsa::VerifyingKey),
-    P384(p384::ecdsa::VerifyingKey),
-    P521(p521::ecdsa::VerifyingKey),
-}
+pub(crate) struct EcPublic(pub(crate) EcKey);
 
 fn sec1_uncompressed(x: &[u8], y: &[u8]) -> Vec<u8> {
     let mut point = Vec::with_capacity(1 + x.len() + y.len());
@@ -224,50 +235,47 @@ impl EcPublic {
             ));
         }
         let point = sec1_uncompressed(x, y);
-        let invalid = |_| Error::InvalidJwk("ec public key is not a point on its curve");
-        Ok(match curve {
-            Curve::P256 => {
-                Self::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(invalid)?)
-            }
-            Curve::P384 => {
-                Self::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(invalid)?)
-            }
-            Curve::P521 => {
-                Self::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(&point).map_err(invalid)?)
-            }
-        })
+        let key = match curve {
+            Curve::P256 => EcKey::p256(&point),
+            Curve::P384 => EcKey::p384(&point),
+            Curve::P521 => EcKey::p521(&point),
+        };
+        key.map(Self).ok_or(Error::InvalidJwk(
+            "ec public key is not a point on its curve",
+        ))
     }
 
     pub(crate) fn curve(&self) -> Curve {
-        match self {
-            Self::P256(_) => Curve::P256,
-            Self::P384(_) => Curve::P384,
-            Self::P521(_) => Curve::P521,
+        match self.0 {
+            EcKey::P256(_) => Curve::P256,
+            EcKey::P384(_) => Curve::P384,
+            EcKey::P521(_) => Curve::P521,
         }
     }
 
     /// The uncompressed SEC1 encoding `04 || x || y`.
     pub(crate) fn to_sec1(&self) -> Vec<u8> {
-        match self {
-            Self::P256(key) => key.to_encoded_point(false).as_bytes().to_vec(),
-            Self::P384(key) => key.to_encoded_point(false).as_bytes().to_vec(),
-            Self::P521(key) => key.to_encoded_point(false).as_bytes().to_vec(),
-        }
+        self.0.to_sec1()
     }
 
     /// `(x, y)` at full length, for JWK export.
     pub(crate) fn coordinates(&self) -> (Vec<u8>, Vec<u8>) {
         let sec1 = self.to_sec1();
         let size = self.curve().size();
-        (sec1[1..=size].to_vec(), sec1[1 + size..].to_vec())
+        let x = sec1.get(1..=size).unwrap_or_default().to_vec();
+        let y = sec1.get(1 + size..).unwrap_or_default().to_vec();
+        (x, y)
     }
 
+    /// `r || s` at the curve's length with `r`, `s` in `[1, n-1]`.
+    pub(crate) fn signature_in_range(&self, signature: &[u8]) -> bool {
+        self.0.signature_in_range(signature)
+    }
+
+    /// Verifies a JWS ECDSA signature: exactly `r || s` at the curve's length (a DER
+    /// signature fails here), then the arithmetic.
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        match self {
-            Self::P256(key) => verify_with(&Es256, key, message, signature),
-            Self::P384(key) => verify_with(&Es384, key, message, signature),
-            Self::P521(key) => verify_with(&Es512, key, message, signature),
-        }
+        signature.len() == self.0.signature_len() && self.0.verify(message, signature)
     }
 }
 
@@ -300,9 +308,9 @@ impl EcPrivate {
 
     pub(crate) fn public(&self) -> EcPublic {
         match self {
-            Self::P256(key) => EcPublic::P256(*key.verifying_key()),
-            Self::P384(key) => EcPublic::P384(*key.verifying_key()),
-            Self::P521(key) => EcPublic::P521(p521::ecdsa::VerifyingKey::from(key)),
+            Self::P256(key) => EcPublic(EcKey::P256(*key.verifying_key())),
+            Self::P384(key) => EcPublic(EcKey::P384(*key.verifying_key())),
+            Self::P521(key) => EcPublic(EcKey::P521(p521::ecdsa::VerifyingKey::from(key))),
         }
     }
 
@@ -328,8 +336,10 @@ impl EcPrivate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "sign")]
     use jwt_compact::Algorithm as _;
 
+    #[cfg(feature = "sign")]
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
@@ -338,6 +348,7 @@ mod tests {
     }
 
     /// RFC 6979 A.2.7 (P-521, SHA-512, message "sample"): the deterministic signature.
+    #[cfg(feature = "sign")]
     #[test]
     fn es512_signing_matches_rfc6979() {
         let x = hex("00FAD06DAA62BA3B25D2FB40133DA757205DE67F5BB0018FEE8C86E1B68C7E75CAA896EB32F1F47C70855836A6D16FCC1466F6D8FBEC67DB89EC0C08B0E996B83538");
@@ -348,12 +359,13 @@ mod tests {
         let s = hex("00617CCE7CF5064806C467F678D3B4080D6F1CC50AF26CA209417308281B68AF282623EAA63E5B5C0723D8B8C37FF0777B1A20F8CCB1DCCC43997F1EE0E44DA4A67A");
         assert_eq!(&bytes[..66], &r[..]);
         assert_eq!(&bytes[66..], &s[..]);
-        let public = p521::ecdsa::VerifyingKey::from(&key);
-        assert!(Es512.verify_signature(&signature, &public, b"sample"));
-        assert!(!Es512.verify_signature(&signature, &public, b"samplf"));
+        let public = EcPublic(EcKey::P521(p521::ecdsa::VerifyingKey::from(&key)));
+        assert!(public.verify(b"sample", &bytes));
+        assert!(!public.verify(b"samplf", &bytes));
     }
 
     /// RFC 6979 A.2.6 (P-384, SHA-384, "sample"): ES384 signing is deterministic too.
+    #[cfg(feature = "sign")]
     #[test]
     fn es384_signing_matches_rfc6979() {
         let x = hex("6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA9AA47740787137D896D5724E4C70A825F872C9EA60D2EDF5");
@@ -375,7 +387,7 @@ mod tests {
     #[test]
     fn zero_and_overlong_signatures_fail() {
         let key = p384::ecdsa::SigningKey::from_slice(&[3; 48]).unwrap();
-        let public = EcPublic::P384(*key.verifying_key());
+        let public = EcPublic(EcKey::P384(*key.verifying_key()));
         assert!(!public.verify(b"m", &[0; 96]));
         assert!(!public.verify(b"m", &[0; 97]));
         assert!(!public.verify(b"m", &[]));

@@ -1,14 +1,18 @@
-//! RS256/384/512 and PS256/384/512 over jwt-compact's `Rsa` (the `rsa` crate).
+//! RS256/384/512 and PS256/384/512: key checks here, the arithmetic in revocable-asym (the
+//! `rsa` crate, compiled for size); signing (feature `sign`) with jwt-compact's `Rsa`.
 //!
 //! Key strength is checked at import: the modulus is at least 2048 bits (RFC 7518 §3.3,
 //! §3.5) and at most 16384 (a bound on verification cost), the exponent odd and in the
 //! `rsa` crate's range (3 ..= 2^33 - 1). The signature must be exactly the modulus length
 //! (checked here, before any big-number work).
 
-use jwt_compact::alg::{Rsa, RsaPublicKey};
-use rsa::{traits::PublicKeyParts as _, BigUint};
+#[cfg(feature = "sign")]
+use jwt_compact::alg::Rsa;
+use revocable_asym::{
+    rsa::{Padding, RsaPublicKey},
+    Hash,
+};
 
-use super::verify_with;
 use crate::{Algorithm, Error};
 
 /// Smallest accepted modulus, in bits.
@@ -17,6 +21,7 @@ pub(crate) const MIN_MODULUS_BITS: usize = 2048;
 pub(crate) const MAX_MODULUS_BITS: usize = 16384;
 
 /// jwt-compact's algorithm value for an RS*/PS* [`Algorithm`].
+#[cfg(feature = "sign")]
 pub(crate) fn jwt_alg(alg: Algorithm) -> Option<Rsa> {
     Some(match alg {
         Algorithm::Rs256 => Rsa::rs256(),
@@ -54,12 +59,9 @@ pub(crate) fn public_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Error> {
         return Err(Error::InvalidJwk("rsa public exponent is too large"));
     }
     // The rsa crate checks: n odd, e odd, 2 < e <= 2^33 - 1, e < n.
-    RsaPublicKey::new_with_max_size(
-        BigUint::from_bytes_be(n),
-        BigUint::from_bytes_be(e),
-        MAX_MODULUS_BITS,
-    )
-    .map_err(|_| Error::InvalidJwk("rsa public key has an invalid modulus or exponent"))
+    revocable_asym::rsa::public_key(n, e, MAX_MODULUS_BITS).ok_or(Error::InvalidJwk(
+        "rsa public key has an invalid modulus or exponent",
+    ))
 }
 
 /// Verifies an RS*/PS* signature. A signature that is not exactly the modulus length, or
@@ -68,23 +70,27 @@ pub(crate) fn public_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Error> {
 /// (`host::check_signature` checks it too, before either path; this keeps the invariant
 /// here for any other caller.)
 pub(crate) fn verify(alg: Algorithm, key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-    if signature.len() != key.size() {
-        return false;
-    }
-    // Equal lengths (the modulus has no leading zero octet and `size()` octets), so the
-    // big-endian byte order is the numeric order.
-    if signature >= key.n().to_bytes_be().as_slice() {
-        return false;
-    }
-    match jwt_alg(alg) {
-        Some(rsa) => verify_with(&rsa, key, message, signature),
-        None => false,
-    }
+    let (hash, padding) = match alg {
+        Algorithm::Rs256 => (Hash::Sha256, Padding::Pkcs1v15),
+        Algorithm::Rs384 => (Hash::Sha384, Padding::Pkcs1v15),
+        Algorithm::Rs512 => (Hash::Sha512, Padding::Pkcs1v15),
+        Algorithm::Ps256 => (Hash::Sha256, Padding::Pss),
+        Algorithm::Ps384 => (Hash::Sha384, Padding::Pss),
+        Algorithm::Ps512 => (Hash::Sha512, Padding::Pss),
+        _ => return false,
+    };
+    signature_below_modulus(key, signature)
+        && revocable_asym::rsa::verify(key, hash, padding, message, signature)
+}
+
+/// Exactly the modulus length, and below the modulus as an integer.
+pub(crate) fn signature_below_modulus(key: &RsaPublicKey, signature: &[u8]) -> bool {
+    revocable_asym::rsa::signature_below_modulus(key, signature)
 }
 
 /// The modulus and exponent, big-endian without leading zeros (JWK export, thumbprints).
 pub(crate) fn components(key: &RsaPublicKey) -> (Vec<u8>, Vec<u8>) {
-    (key.n().to_bytes_be(), key.e().to_bytes_be())
+    revocable_asym::rsa::components(key)
 }
 
 #[cfg(feature = "sign")]
