@@ -44,7 +44,10 @@ const FRESH: u32 = 1;
 fn parse_policy(policy_json: &str) -> Result<Policy, JsValue> {
     Policy::from_json(policy_json).map_err(|err| {
         let mut message = String::from("invalid verifier options: ");
-        message.push_str(&err.message());
+        match err {
+            Error::InvalidOptions(why) => message.push_str(why),
+            other => message.push_str(&other.message()),
+        }
         type_error(&message)
     })
 }

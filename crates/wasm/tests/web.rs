@@ -176,6 +176,10 @@ fn bad_configuration_is_reported() {
     let k = key(Algorithm::EdDsa, 3, 32);
     let err = JsVerifier::from_jwks(&jwks(&[&k]), r#"{"issuer":"x"}"#).expect_err("no audience");
     assert!(err.is_instance_of::<js_sys::TypeError>(), "{err:?}");
+    assert_eq!(
+        String::from(js_sys::Error::from(err).message()),
+        "invalid verifier options: audience is required"
+    );
     let v = JsVerifier::from_jwks(&jwks(&[&k]), POLICY).expect("verifier");
     let token = k.sign(&claims(json!({})), None).expect("sign");
     let err = v.verify(&token, f64::NAN).expect_err("NaN time");
