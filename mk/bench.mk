@@ -8,15 +8,26 @@
 BENCH_WASM_DIR := $(ROOT)/target/bench-wasm
 # The variants build in their own cargo target dir, so the shipped build's artifact stays.
 BENCH_CARGO_TARGET := $(ROOT)/target/bench-build
+# The immediate-abort variants rebuild std with other flags: a target dir of their own, so the
+# two kinds of build do not invalidate each other's artifacts.
+BENCH_CARGO_TARGET_STD := $(ROOT)/target/bench-build-std
 
 .PHONY: bench bench-variants bench-issuer
 
 # Size variants (never shipped): the EdDSA + HMAC build (revocable-wasm without its default
-# ecdsa/rsa features) and the full build with wasm-opt -Oz instead of -O3.
+# ecdsa/rsa features), and both builds with panic=immediate-abort (std rebuilt with unstable
+# flags: measured only; skipped with a note when the rust-src component is missing).
 bench-variants: tools
 	@echo "== wasm size variants into target/bench-wasm/"
+	rm -rf "$(BENCH_WASM_DIR)"
 	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_WASM_DIR)/eddsa-hmac" --no-default-features
-	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_WASM_DIR)/full-Oz" --opt=-Oz
+	@for variant in full eddsa-hmac; do \
+	  flags=""; [[ "$$variant" == full ]] || flags="--no-default-features"; \
+	  rc=0; CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET_STD)" node "$(ROOT)/js/scripts/build.mjs" \
+	    --out="$(BENCH_WASM_DIR)/$$variant-immediate-abort" --panic-immediate-abort $$flags || rc=$$?; \
+	  if [[ "$$rc" -eq 3 ]]; then echo "== skipped the immediate-abort variants (rustup component add rust-src)"; break; fi; \
+	  [[ "$$rc" -eq 0 ]] || exit "$$rc"; \
+	done
 
 ## Run the benchmarks and regenerate docs/benchmarks.md.
 bench: build-js js-deps bench-variants

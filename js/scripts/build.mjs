@@ -9,11 +9,17 @@
 //   4. CommonJS bundles of the ESM source (esbuild) and .d.cts copies of the types.
 //
 // Usage: node scripts/build.mjs [--check] [--features=a,b] [--no-default-features] [--out=DIR] [--opt=-O3]
+//                                [--panic-immediate-abort]
 //   --check      only verify that a complete build exists (npm prepack)
 //   --features   extra cargo features of revocable-wasm (measurements, size variants)
 //   --no-default-features  without revocable-wasm's default features (size variants: make bench)
 //   --out        output directory instead of js/dist
 //   --opt        wasm-opt optimisation flag (default -O3; see README "Size")
+//   --panic-immediate-abort  size experiment, never shipped (docs/benchmarks.md "Size"): std
+//                rebuilt (-Zbuild-std, needs `rustup component add rust-src`) with the
+//                unstable panic strategy immediate-abort, on the stable toolchain through
+//                RUSTC_BOOTSTRAP=1; a panic traps without formatting a message. Exits with
+//                status 3 when rust-src is missing.
 // Tools: WASM_BINDGEN_BIN (default <repo>/.tools/bin/wasm-bindgen), WASM_OPT_BIN (default
 // <repo>/tools/node_modules/.bin/wasm-opt), ESBUILD_PACKAGE (default <repo>/tools/node_modules/esbuild).
 
@@ -82,7 +88,20 @@ if (args.has('check')) {
 // 1. cargo
 const features = args.has('features') ? ['--features', String(args.get('features'))] : [];
 if (args.has('no-default-features')) features.push('--no-default-features');
-run('cargo', ['build', '-p', 'revocable-wasm', '--target', 'wasm32-unknown-unknown', '--release', ...features], { cwd: ROOT });
+const cargoEnv = { ...process.env };
+const buildStd = [];
+if (args.has('panic-immediate-abort')) {
+  const sysroot = spawnSync('rustc', ['--print', 'sysroot'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+  if (!existsSync(join(sysroot, 'lib', 'rustlib', 'src', 'rust', 'library', 'std'))) {
+    console.error('build: --panic-immediate-abort needs the rust-src component (rustup component add rust-src)');
+    process.exit(3);
+  }
+  // Unstable flags on the stable toolchain: a measurement, not the shipped build.
+  cargoEnv.RUSTC_BOOTSTRAP = '1';
+  cargoEnv.RUSTFLAGS = `${process.env.RUSTFLAGS ?? ''} -Zunstable-options -Cpanic=immediate-abort`.trim();
+  buildStd.push('-Z', 'build-std=std,panic_abort');
+}
+run('cargo', ['build', '-p', 'revocable-wasm', '--target', 'wasm32-unknown-unknown', '--release', ...features, ...buildStd], { cwd: ROOT, env: cargoEnv });
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'revocable_wasm.wasm');
 if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
@@ -166,7 +185,7 @@ if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);
 const wasmBytes = readFileSync(join(OUT, 'wasm', WASM_NAME));
 const sizes = {
   wasmOpt: optFlag,
-  features: features.join(' '),
+  features: [...features, ...(buildStd.length ? ['panic=immediate-abort (build-std)'] : [])].join(' '),
   rawBytes: wasmBytes.length,
   gzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
   brotliBytes: brotliCompressSync(wasmBytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
