@@ -39,7 +39,7 @@ pub fn exact_numeric(text: &str, up: bool) -> Option<i64> {
         None => (false, text),
     };
     let (mantissa, exponent) = match rest.find(['e', 'E']) {
-        Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().ok()?),
+        Some(at) => (&rest[..at], exponent_of(&rest[at + 1..])?),
         None => (rest, 0),
     };
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -90,6 +90,27 @@ pub fn exact_numeric(text: &str, up: bool) -> Option<i64> {
         magnitude + i128::from(fraction && up)
     };
     Some(i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX }))
+}
+
+/// A JSON exponent (`-5`, `+300`, `0007`), saturated to +-10^18: JSON allows any number of
+/// digits (`1e-132370999999999999999999999992000` is a valid way to write a tiny number), and
+/// beyond +-10^18 the value is 0 or beyond i64 whatever the mantissa.
+fn exponent_of(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = digits.trim_start_matches('0');
+    let magnitude: i64 = if digits.len() > 18 {
+        1_000_000_000_000_000_000
+    } else {
+        digits.parse().unwrap_or(0)
+    };
+    Some(if negative { -magnitude } else { magnitude })
 }
 
 /// A NumericDate member: its exact rounding from `raw` (the member's JSON text) when the value
@@ -246,6 +267,11 @@ mod tests {
             ("-9223372036854775808", i64::MIN, i64::MIN),
             ("-9223372036854775809", i64::MIN, i64::MIN),
             ("0.000", 0, 0),
+            // Found by the claims_policy target: an exponent with more digits than an i64.
+            ("184.444072e-132370999999999999999999999992000", 0, 1),
+            ("-1e-99999999999999999999999", -1, 0),
+            ("0e99999999999999999999999", 0, 0),
+            ("1e+0007", 10_000_000, 10_000_000),
         ] {
             assert_eq!(exact_numeric(text, false), Some(down), "{text} down");
             assert_eq!(exact_numeric(text, true), Some(up), "{text} up");
