@@ -183,6 +183,18 @@ pub(crate) fn read_claims(
     repeated: &mut bool,
 ) -> Result<ParsedClaims, Malformed> {
     let mut r = Reader::from_str(payload);
+    let parsed = claims_members(&mut r, required, repeated);
+    if parsed.is_err() && r.repeated_name() {
+        *repeated = true;
+    }
+    parsed
+}
+
+fn claims_members(
+    r: &mut Reader<'_>,
+    required: &[String],
+    repeated: &mut bool,
+) -> Result<ParsedClaims, Malformed> {
     let mut claims = Claims::default();
     let mut invalid = 0_u16;
     let mut required_present = 0_u64;
@@ -452,8 +464,12 @@ mod tests {
             Error::InvalidJwt("claims repeat a member name")
         );
         assert_eq!(
-            parse(r#"{"x":{"y":1,"y":2}}"#, &[]).unwrap_err().code(),
-            "ERR_JWT_INVALID"
+            parse(r#"{"x":{"y":1,"y":2}}"#, &[]).unwrap_err(),
+            Error::InvalidJwt("claims repeat a member name")
+        );
+        assert_eq!(
+            parse(r#"{"aud":["a",{"y":1,"y":2}]}"#, &[]).unwrap_err(),
+            Error::InvalidJwt("claims repeat a member name")
         );
     }
 

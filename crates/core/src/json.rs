@@ -99,6 +99,9 @@ pub(crate) struct Reader<'a> {
     /// The input as text when it came as `&str`: unescaped strings are sliced from it
     /// without a UTF-8 check.
     text: Option<&'a str>,
+    /// A skipped (nested) object repeated a member name: what made the reader fail, so the
+    /// typed readers can say so rather than "not a json object".
+    repeated: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -109,6 +112,7 @@ impl<'a> Reader<'a> {
             pos: 0,
             depth: 0,
             text: None,
+            repeated: false,
         }
     }
 
@@ -119,6 +123,7 @@ impl<'a> Reader<'a> {
             pos: 0,
             depth: 0,
             text: Some(src),
+            repeated: false,
         }
     }
 
@@ -146,8 +151,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Consumes the rest of the input, which may only be whitespace.
-    pub(crate) fn end(mut self) -> Result<()> {
+    /// True when the reader failed on a repeated member name inside a value it skipped.
+    pub(crate) fn repeated_name(&self) -> bool {
+        self.repeated
+    }
+
+    /// Checks the rest of the input, which may only be whitespace.
+    pub(crate) fn end(&mut self) -> Result<()> {
         match self.peek() {
             None => Ok(()),
             Some(_) => Err(Malformed),
@@ -358,6 +368,7 @@ impl<'a> Reader<'a> {
     fn skipped_name(&mut self, names: &mut SeenNames<'a>) -> Result<()> {
         let name = self.string()?;
         if !names.insert(name) {
+            self.repeated = true;
             return Err(Malformed);
         }
         self.expect(b':')

@@ -90,7 +90,8 @@ pub(crate) fn parse_header<'h>(
 ) -> Result<RawHeader<'h>, Error> {
     let mut reason = "header is not a json object";
     let header = read_header(json, critical, &mut reason).map_err(|Malformed| {
-        // A repeated or wrongly typed member says so; anything else is "not a json object".
+        // A repeated (at any depth) or wrongly typed member says so; anything else is "not a
+        // json object".
         Error::InvalidJws(reason)
     })?;
 
@@ -170,6 +171,18 @@ pub(crate) fn read_header<'h>(
     reason: &mut &'static str,
 ) -> Result<RawHeader<'h>, Malformed> {
     let mut r = Reader::new(json);
+    let header = header_members(&mut r, critical, reason);
+    if header.is_err() && r.repeated_name() {
+        *reason = "header repeats a member name";
+    }
+    header
+}
+
+fn header_members<'h>(
+    r: &mut Reader<'h>,
+    critical: &[String],
+    reason: &mut &'static str,
+) -> Result<RawHeader<'h>, Malformed> {
     let mut header = RawHeader::default();
     let mut seen = SeenNames::default();
     let mut members = r.object()?;
@@ -280,10 +293,17 @@ mod tests {
             Error::InvalidJws("header repeats a member name")
         );
         assert_eq!(
-            header(r#"{"alg":"HS256","jwk":{"k":"a","k":"b"}}"#)
-                .unwrap_err()
-                .code(),
-            "ERR_JWS_INVALID"
+            header(r#"{"alg":"HS256","jwk":{"k":"a","k":"b"}}"#).unwrap_err(),
+            Error::InvalidJws("header repeats a member name")
+        );
+        assert_eq!(
+            header(r#"{"alg":"HS256","x5c":["a",{"k":1,"\u006b":2}]}"#).unwrap_err(),
+            Error::InvalidJws("header repeats a member name")
+        );
+        // A repeated name is only found in what parses up to it.
+        assert_eq!(
+            header(r#"{"alg":"HS256","jwk":{"k":"a" "k":"b"}}"#).unwrap_err(),
+            Error::InvalidJws("header is not a json object")
         );
     }
 
