@@ -496,6 +496,31 @@ fn duplicate_member_names_are_rejected() {
     }
 }
 
+/// Regression for the claims_policy fuzz finding crash-55cfde94: a nested object that repeats a
+/// member name was reported as "not a json object" although it is one (the input is kept in
+/// fuzz/regressions/claims_policy/nested-object-repeating-a-member-name).
+#[test]
+fn fuzz_finding_nested_object_repeating_a_member_name_is_reported_as_a_repeat() {
+    let key = signing_key(Algorithm::EdDsa);
+    let verifier = verifier_for(&key, policy());
+    let base = payload();
+    let body = &base[..base.len() - 1];
+    for extra in [
+        r#","s":{"nce":["x","api"],"a":1,"nce":["x","api"]}"#,
+        r#","s":[{"n":1},{"n":1,"n":2}]"#,
+    ] {
+        let token = raw_token(&key, &header_for(&key), &format!("{body}{extra}}}"));
+        let err = expect_err(verifier.verify(&token, NOW), JWT);
+        assert_eq!(err.to_string(), "invalid jwt: claims repeat a member name");
+    }
+    let header = format!(
+        r#"{{"alg":"EdDSA","kid":"{}","x":{{"a":1,"a":1}}}}"#,
+        key.kid()
+    );
+    let err = expect_err(verifier.verify(&raw_token(&key, &header, &base), NOW), JWS);
+    assert_eq!(err.to_string(), "invalid jws: header repeats a member name");
+}
+
 #[test]
 fn policy_from_the_js_options_shape() {
     let policy: Policy = serde_json::from_str(
