@@ -77,15 +77,17 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
         () => 'verified',
         (err) => err.code,
       );
-      // While the refetch is failing (or hanging), verify() answers at once with the old keys.
+      // While the refetch is failing (or hanging), verify() answers synchronously with the old
+      // keys: a plain result, never a promise.
       for (let i = 0; i < 20; i++) {
-        const t = performance.now();
-        assert.equal(verifier.verify(good).sub, 'user-1');
-        assert.ok(performance.now() - t < 250, 'verify() is not held up by the refetch');
+        const result = verifier.verify(good);
+        assert.equal(typeof result.then, 'undefined', 'verify() returns no promise');
+        assert.equal(result.sub, 'user-1');
       }
       assert.equal(await refetch, 'ERR_JWKS_NO_MATCHING_KEY');
       const took = Date.now() - started;
-      assert.ok(took < TIMEOUT_MS + 1500, `gave up after ${took} ms`);
+      // A hanging server never answers: only the fetch timeout ends the refetch (slack for a loaded CI machine).
+      assert.ok(took < TIMEOUT_MS + 4000, `gave up after ${took} ms`);
 
       assert.equal(errors.length, 1, `one report: ${errors.map((e) => e.code)}`);
       assert.equal(errors[0].name, 'RemoteSourceError');
@@ -139,9 +141,9 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
       await assert.rejects(revocable.createVerifier(options(() => {})), (err) => err.name === 'RemoteSourceError' && err.code === code);
 
       const started = Date.now();
-      for (let i = 0; i < 100 && errors.length === 0; i++) await sleep(20);
+      for (let i = 0; i < 250 && errors.length === 0; i++) await sleep(20);
       assert.ok(errors.length >= 1, 'the failed poll is reported');
-      assert.ok(Date.now() - started < TIMEOUT_MS + 1500, 'within the fetch timeout');
+      assert.ok(Date.now() - started < TIMEOUT_MS + 4000, 'within the fetch timeout (plus slack for a loaded machine)');
       assert.equal(errors[0].name, 'RemoteSourceError');
       assert.equal(errors[0].code, code, errors[0].message);
       assert.equal(errors[0].source, 'revocations');
@@ -149,11 +151,12 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
       assert.equal(revocations.stale, true);
       assert.equal(revocations.lastError.code, code);
       assert.equal(revocations.entries, 1, 'the last snapshot stays');
+      // verify() never waits for a poll: it is synchronous and answers from the kept snapshot.
       for (let i = 0; i < 20; i++) {
-        const t = performance.now();
         assert.throws(() => verifier.verify(revoked), { code: 'ERR_JWT_REVOKED' }, 'still revoked');
-        assert.equal(verifier.verify(fine).sub, 'user-1');
-        assert.ok(performance.now() - t < 250, 'verify() is not held up by the poll');
+        const result = verifier.verify(fine);
+        assert.equal(typeof result.then, 'undefined', 'verify() returns no promise');
+        assert.equal(result.sub, 'user-1');
       }
       // However long the fault lasts, polls do not pile up (a chain of timeouts, one at a time).
       await sleep(3 * TIMEOUT_MS);
