@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, readmeBlock, tempDir } from './harness.mjs';
 
@@ -198,19 +198,21 @@ wrangler() {
     [gatewayDir, 'deploy'],
   ]);
   const secret = (dir, name) => readFileSync(`${calls}.${dir}.${name}`, 'utf8').trim();
-  const jwks = JSON.parse(secret('main', 'SIGNING_KEYS'));
+  // The stand-in files are named after the directory wrangler ran in: the checkout's own name.
+  const rootName = basename(ROOT);
+  const jwks = JSON.parse(secret(rootName, 'SIGNING_KEYS'));
   assert.equal(jwks.keys.length, 1);
   assert.equal(jwks.keys[0].kty, 'OKP');
   assert.equal(jwks.keys[0].crv, 'Ed25519');
   assert.ok(jwks.keys[0].d, 'the private key: the worker signs with it');
-  const serviceKey = secret('main', 'ISSUER_SERVICE_KEY');
+  const serviceKey = secret(rootName, 'ISSUER_SERVICE_KEY');
   assert.match(serviceKey, /^[\w-]{43}$/);
   assert.equal(secret('edge-gateway', 'ISSUER_SERVICE_KEY'), serviceKey, 'the gateway gets the same service key');
   assert.ok(existsSync(join(home, 'revocable-prod.vars')), 'the keys are kept outside the repository');
   assert.ok(!existsSync(join(ROOT, 'revocable-prod.vars')));
   // The dry runs built and bundled both workers.
   assert.match(result.stdout + result.stderr, /--dry-run: exiting now/);
-  for (const dir of ['main', 'edge-gateway']) {
+  for (const dir of [rootName, 'edge-gateway']) {
     const out = `${calls}.out.${dir}`;
     assert.ok(readdirSync(out).some((f) => f.endsWith('.js')), `${out} holds the bundle`);
   }
