@@ -59,6 +59,8 @@ issuer-e2e-deps: $(ISSUER_E2E_DIR)/node_modules/.package-lock.json
 test-issuer-e2e: issuer-worker issuer-e2e-deps
 	@echo "== node --test tests/issuer (the built worker in workerd via wrangler dev)"
 	$(CARGO) build -q -p revocable-keygen
+	@# The package's own verifier checks the issued tokens too (revocable-package.test.mjs).
+	@[[ -f "$(ROOT)/js/dist/wasm/node.mjs" ]] || $(MAKE) build-js
 	@mkdir -p "$(dir $(TEST_SUMMARY))"
 	cd $(ISSUER_E2E_DIR) && node --test --test-concurrency=1 --test-reporter=spec 2>&1 \
 	  | tee "$(dir $(TEST_SUMMARY))test-issuer-e2e.log"
