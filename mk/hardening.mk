@@ -36,12 +36,13 @@ test-hardening-fuzz:
 
 # The proptest properties alone (they also run in test-rust), so their counts show here.
 test-hardening-props:
-	@echo "== proptest properties (revocable-core, revocable-issuer)"
+	@echo "== proptest properties (revocable-core, revocable-issuer, the verified-token cache)"
 	@mkdir -p "$(HARDENING_LOGS)"
 	$(CARGO) test -p revocable-core --all-features --test verify properties 2>&1 | tee "$(HARDENING_LOGS)/test-hardening-props.log"
 	$(CARGO) test -p revocable-issuer --test issuer properties 2>&1 | tee -a "$(HARDENING_LOGS)/test-hardening-props.log"
+	$(CARGO) test -p revocable-wasm --lib cache::properties 2>&1 | tee -a "$(HARDENING_LOGS)/test-hardening-props.log"
 	@awk '/^test result:/ { pass += $$4; fail += $$6 } \
-	  END { printf "hardening proptest properties (core + issuer, also in the rust total): %d passed, %d failed\n", pass, fail }' \
+	  END { printf "hardening proptest properties (core + issuer + cache, also in the rust total): %d passed, %d failed\n", pass, fail }' \
 	  "$(HARDENING_LOGS)/test-hardening-props.log" | tee -a "$(TEST_SUMMARY)"
 
 # The issuer suites start the built worker under wrangler dev (ports 18540-18541, inspector

@@ -453,3 +453,103 @@ mod tests {
         assert_eq!(cache.len(), 0);
     }
 }
+
+/// Property (issue 7): whatever the order of uses, clock jumps (backwards too) and revocations,
+/// the cache answers exactly what a full verification answers at that moment; in particular a
+/// hit never happens at or after `exp + tolerance`, and the cache stays within its bound.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use revocable_core::{Algorithm, KeySet, Policy, RevocationSnapshot, SigningKey};
+    use serde_json::json;
+
+    const NOW: i64 = 1_700_000_000;
+    const TOKENS: usize = 5;
+    const MAX: u32 = 3;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Verify token `i` at `NOW + offset`.
+        Verify(usize, i64),
+        /// The feed revokes token `i` by jti / sid / sub (the snapshot is replaced).
+        Revoke(usize, u8),
+        /// An empty snapshot.
+        Unrevoke,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0..TOKENS, -40_i64..200).prop_map(|(i, t)| Op::Verify(i, t)),
+            1 => (0..TOKENS, 0_u8..3).prop_map(|(i, k)| Op::Revoke(i, k)),
+            1 => Just(Op::Unrevoke),
+        ]
+    }
+
+    fn code(result: Result<(), Error>) -> Option<&'static str> {
+        result.err().map(|err| err.code())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn cached_answers_equal_full_verification_and_never_outlive_exp(
+            tolerance in prop_oneof![Just(0_u32), Just(5), Just(30)],
+            exps in proptest::collection::vec(-20_i64..150, TOKENS),
+            ops in proptest::collection::vec(op(), 1..60),
+        ) {
+            // HS256: the property is about time and revocation, and HMAC keeps 256 cases fast
+            // in a debug build.
+            let key = SigningKey::generate(Algorithm::Hs256, &[9; 32]).unwrap();
+            let policy = Policy::new(["iss"], ["api"]).with_clock_tolerance(tolerance);
+            let mut verifier = Verifier::new(KeySet::single(key.verifying_key()), policy).unwrap();
+            let tokens: Vec<String> = exps
+                .iter()
+                .enumerate()
+                .map(|(i, exp)| {
+                    let claims = json!({
+                        "iss": "iss", "aud": "api", "sub": format!("user-{i}"), "iat": NOW - 30,
+                        "exp": NOW + exp, "jti": format!("jti-{i}"), "sid": format!("sid-{i}"),
+                    });
+                    let serde_json::Value::Object(claims) = claims else { unreachable!() };
+                    key.sign(&claims, None).unwrap()
+                })
+                .collect();
+            let mut cache = TokenCache::new(MAX);
+            for op in ops {
+                match op {
+                    Op::Verify(i, offset) => {
+                        let now = NOW + offset;
+                        let token = &tokens[i];
+                        let expected = code(verifier.verify(token, now).map(|_| ()));
+                        let outcome = cache.verify(&verifier, token, now, || verifier.verify(token, now));
+                        if let Ok(Outcome::Hit(_)) = outcome {
+                            prop_assert!(now < NOW + exps[i] + i64::from(tolerance), "a hit at or past exp + tolerance");
+                        }
+                        prop_assert!(!matches!(outcome, Ok(Outcome::Uncached(_))), "the OS has randomness");
+                        prop_assert_eq!(code(outcome.map(|_| ())), expected);
+                        prop_assert!(cache.len() <= MAX as usize);
+                    }
+                    Op::Revoke(i, kind) => {
+                        let exp = NOW + exps[i];
+                        let entry = match kind {
+                            0 => json!({ "jti": [{ "id": format!("jti-{i}"), "exp": exp }] }),
+                            1 => json!({ "sid": [{ "id": format!("sid-{i}"), "exp": exp }] }),
+                            _ => json!({ "sub": [{ "id": format!("user-{i}"), "not_before": NOW, "exp": exp }] }),
+                        };
+                        let mut feed = entry;
+                        feed["generated_at"] = json!(NOW);
+                        verifier.set_revocations(RevocationSnapshot::new());
+                        verifier.update_revocations(&feed.to_string(), NOW).unwrap();
+                    }
+                    Op::Unrevoke => verifier.set_revocations(RevocationSnapshot::new()),
+                }
+            }
+        }
+    }
+}
