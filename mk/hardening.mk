@@ -33,6 +33,11 @@ test-hardening-fuzz:
 	@echo "== fuzz smoke run: $(FUZZ_TARGETS), $(FUZZ_SMOKE_SECONDS) s each"
 	@mkdir -p "$(dir $(TEST_SUMMARY))"
 	FUZZ_SUMMARY="$(TEST_SUMMARY)" bash "$(ROOT)/fuzz/scripts/run.sh" $(FUZZ_SMOKE_SECONDS)
+	@# The harness's own unit tests (its reference model of the claim rules).
+	cd "$(ROOT)/fuzz" && $(CARGO) test --lib 2>&1 | tee "$(dir $(TEST_SUMMARY))test-fuzz-lib.log"
+	@awk '/^test result:/ { pass += $$4; fail += $$6 } \
+	  END { printf "fuzz harness unit tests (cargo test --lib in fuzz/): %d passed, %d failed\n", pass, fail }' \
+	  "$(dir $(TEST_SUMMARY))test-fuzz-lib.log" | tee -a "$(TEST_SUMMARY)"
 
 # The proptest properties alone (they also run in test-rust), so their counts show here.
 test-hardening-props:
