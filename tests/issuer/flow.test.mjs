@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, createRemoteJWKSet, importJWK, jwtVerify } from 'jose';
 import { issuerForFile, payload, header } from './harness.mjs';
 
 const PORT = 18710;
@@ -21,6 +21,7 @@ after(async () => {
 });
 
 const now = () => Math.floor(Date.now() / 1000);
+const publicOf = ({ d, ...pub }) => pub;
 let subCounter = 0;
 const freshSub = (tag) => `${tag}-${process.pid}-${++subCounter}@example.com`;
 
@@ -157,7 +158,13 @@ test('reuse detection: a rotated-away token replayed kills the session; the newe
 
 test('an access token (or any JWT) is never accepted as a refresh token', async () => {
   const s = await newSession({ sub: freshSub('jwt-as-rt') });
-  for (const token of [s.access_token, `${s.access_token}x`, s.session_id]) {
+  // The same access token, expired: re-signed by the issuer's own key with exp in the past.
+  const [jwk] = issuer.keys.signingKeys.keys;
+  const expired = await new SignJWT({ ...payload(s.access_token), iat: now() - 1200, exp: now() - 600 })
+    .setProtectedHeader(header(s.access_token))
+    .sign(await importJWK(jwk, jwk.alg ?? 'EdDSA'));
+  await assert.rejects(jwtVerify(expired, createLocalJWKSet({ keys: [publicOf(jwk)] })), { code: 'ERR_JWT_EXPIRED' });
+  for (const token of [s.access_token, expired, `${s.access_token}x`, s.session_id]) {
     const res = await api.refresh(token);
     assert.equal(res.status, 400);
     assert.equal(res.json.error, 'invalid_grant');
