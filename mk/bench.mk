@@ -29,14 +29,18 @@ bench-variants: tools
 	  [[ "$$rc" -eq 0 ]] || exit "$$rc"; \
 	done
 
-## Run the benchmarks and regenerate docs/benchmarks.md.
+## Run the benchmarks (verify, sizes, then the issuer load test) and regenerate
+## docs/benchmarks.md. BENCH_ISSUER=0 skips the issuer part.
+BENCH_ISSUER ?= 1
 bench: build-js js-deps bench-variants
 	@echo "== benchmarks (js/bench/run.mjs)"
 	cd "$(ROOT)/js" && node bench/run.mjs --write="$(ROOT)/docs/benchmarks.md" --variants="$(BENCH_WASM_DIR)"
+	@if [[ "$(BENCH_ISSUER)" != 0 ]]; then $(MAKE) --no-print-directory bench-issuer; fi
 
-## Issuer load test: the built issuer in `wrangler dev` vs a bare-KV baseline worker (ports
-## 18810-18870); writes the issuer block of docs/benchmarks.md. Separate from `make bench`: it
-## builds the issuer worker (worker-build) when its sources changed.
+## Issuer load test alone: the built issuer in `wrangler dev` vs a bare-KV baseline worker
+## (ports 18810-18870); writes the issuer block of docs/benchmarks.md. Closed loops, not
+## autocannon/wrk: a refresh token is single-use, so every request carries the token the
+## previous answer returned (a replayed request would be reuse).
 bench-issuer: tools js-deps
 	@echo "== issuer load test (js/bench/issuer-load.mjs)"
 	cd "$(ROOT)/js" && node bench/issuer-load.mjs --write="$(ROOT)/docs/benchmarks.md"
