@@ -36,6 +36,11 @@ help:
 	@echo "make tools          install the pinned build tools only (.tools/, tools/node_modules/, apt)"
 	@echo "make tools-versions print the version of every tool"
 	@echo "make clean-tools    remove .tools/ and tools/node_modules/ (reinstalled on demand)"
+	@echo "make gateway        the edge gateway (workerd) in front of make dev's app"
+	@echo "make keys           local keys into .dev.vars (make rotate-keys: add a new signing key)"
+	@echo "make build-js       build the npm package from source into js/dist/"
+	@echo "make bench          verify benchmarks against fast-jwt, jsonwebtoken, jose; wasm sizes; issuer load"
+	@echo "make fuzz           every fuzz target for FUZZ_SECONDS (default 60) each"
 
 ## Install what is missing, build, and run every test.
 test: test-summary-reset tools $(TEST_TARGETS)
