@@ -35,6 +35,21 @@ function prepare(crypto, jwk) {
 }
 
 /**
+ * `options` with its KeyObject replaced by the key's SPKI DER bytes, or null. Not for RSA-PSS:
+ * workerd takes these options for PS* but does not check PSS (a valid PS256 signature came
+ * back false), so PS* stays with the wasm code there (js/test/workerd.test.mjs).
+ */
+function asDer(options) {
+  const key = options?.key;
+  if (!key || typeof key.export !== 'function' || options.padding !== undefined) return null;
+  try {
+    return { ...options, key: key.export({ format: 'der', type: 'spki' }), format: 'der', type: 'spki' };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The host object the wasm verifier calls, over the keys of `hostJwksJson` (the core's
  * `hostJwks()`: one public JWK or null per key, in key-set order). Returns null when there is
  * no `crypto` module (browsers) or no key it can take (HMAC only).
@@ -55,6 +70,18 @@ export function createHostCrypto(crypto, hostJwksJson) {
       try {
         return verify(key.hash, message, key.options, signature) ? 1 : 0;
       } catch {
+        // workerd's node:crypto takes a KeyObject alone but not inside an options object
+        // (ES*, PS*): the same key as DER works there. Tried once per key.
+        const der = key.retried ? null : asDer(key.options);
+        key.retried = true;
+        if (der) {
+          key.options = der;
+          try {
+            return verify(key.hash, message, key.options, signature) ? 1 : 0;
+          } catch {
+            // fall through
+          }
+        }
         // A runtime whose crypto lacks this algorithm: the core decides from now on.
         keys[index] = null;
         return -1;

@@ -226,6 +226,40 @@ describe('what the host is asked, and what stays in the core', () => {
     assert.equal(createHostCrypto(undefined, '[]'), null);
   });
 
+  test('a crypto that refuses a KeyObject inside an options object (workerd) gets ES* keys as DER; PS* goes to the wasm code', async () => {
+    // workerd's node:crypto: a bare KeyObject is fine (EdDSA, RS*), { key: KeyObject, ... } throws.
+    const seen = [];
+    const workerdLike = {
+      createPublicKey: (input) => nodeCrypto.createPublicKey(input),
+      constants: nodeCrypto.constants,
+      verify(hash, message, options, signature) {
+        const form = options instanceof nodeCrypto.KeyObject ? 'KeyObject' : options.key instanceof nodeCrypto.KeyObject ? 'options+KeyObject' : `options+${options.format}`;
+        seen.push(form);
+        if (form === 'options+KeyObject') throw new TypeError('The "options.key" property must be of type string or ...');
+        return nodeCrypto.verify(hash, message, options, signature);
+      },
+    };
+    for (const [alg, expected] of [
+      ['EdDSA', ['KeyObject', 'KeyObject']],
+      ['RS256', ['KeyObject', 'KeyObject']],
+      ['ES256', ['options+KeyObject', 'options+der', 'options+der']],
+      ['ES384', ['options+KeyObject', 'options+der', 'options+der']],
+      ['PS256', ['options+KeyObject']],
+    ]) {
+      seen.length = 0;
+      const key = await keyPair(alg, 'k1');
+      const binding = WasmVerifier.fromJwks(JSON.stringify({ keys: [key.publicJwk] }), POLICY_JSON);
+      const host = createHostCrypto(workerdLike, binding.hostJwks());
+      binding.setHost(host);
+      const token = await sign(key, claims());
+      const bad = withSignature(token, Buffer.from(signatureOf(token)).map((b, i) => (i === 5 ? b ^ 1 : b)));
+      assert.equal(JSON.parse(binding.verify(token, nowSeconds())).sub, 'user-1', alg);
+      assert.throws(() => binding.verify(bad, nowSeconds()), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }, alg);
+      assert.deepEqual(seen, expected, alg);
+      binding.free();
+    }
+  });
+
   test('the core pre-checks on both paths: even a host that accepts everything cannot pass them', async () => {
     for (const alg of ['EdDSA', 'ES256', 'PS256']) {
       const key = await keyPair(alg, 'k1');
