@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the npm package from source into js/dist/ (git-ignored):
-//   1. cargo build -p revocable-wasm --target wasm32-unknown-unknown --release
+//   1. cargo rustc -p revocable-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown
+//      --release (the cdylib alone: see below)
 //   2. wasm-bindgen (the CLI pinned to the exact version in Cargo.lock) for the targets
 //      nodejs (Node CJS), experimental-nodejs-module (Node ESM) and web (browsers, bundlers,
 //      and workerd, which imports the .wasm as a module and calls initSync). The three emit
@@ -101,7 +102,18 @@ if (args.has('panic-immediate-abort')) {
   cargoEnv.RUSTFLAGS = `${process.env.RUSTFLAGS ?? ''} -Zunstable-options -Cpanic=immediate-abort`.trim();
   buildStd.push('-Z', 'build-std=std,panic_abort');
 }
-run('cargo', ['build', '-p', 'revocable-wasm', '--target', 'wasm32-unknown-unknown', '--release', ...features, ...buildStd], { cwd: ROOT, env: cargoEnv });
+// `cargo rustc --crate-type cdylib`, not `cargo build`: the crate is also an rlib (for native
+// tests and clippy), and for a crate that is built as an rlib too cargo silently leaves out
+// `-C lto` (rustc cannot LTO an rlib; rust-lang/cargo#9672, rust-lang/rust#51009), so
+// `cargo build` links the wasm without the release profile's LTO. Built alone, the cdylib
+// gets it: cross-crate inlining and dead-code removal, and the panic handler (a trap, see
+// crates/wasm/src/lib.rs) inlined into core's panic entry points, so that every panic
+// message, and the formatting code behind them, is dead code (docs/benchmarks.md "Size").
+run(
+  'cargo',
+  ['rustc', '-p', 'revocable-wasm', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release', ...features, ...buildStd],
+  { cwd: ROOT, env: cargoEnv },
+);
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'revocable_wasm.wasm');
 if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
