@@ -193,8 +193,20 @@ writeFileSync(
 const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
 if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);
 
-// Sizes (raw, gzip -9, brotli -11) of the shipped wasm, also written to dist/sizes.json.
 const wasmBytes = readFileSync(join(OUT, 'wasm', WASM_NAME));
+
+// The wasm links no std and is LTO'd (crates/wasm/src/lib.rs "no_std", step 1): no panic
+// message or location is left in it. A source path in it (a panic location: ".../src/x.rs")
+// means that a panic's formatting came back, e.g. a build without LTO. (std itself cannot
+// come back silently: with std in the graph, two panic handlers fail the link.) The `std`
+// feature, and `measure-payload-object` which turns it on, link std's handler on purpose.
+const cargoFeatures = args.has('features') ? String(args.get('features')).split(',') : [];
+if (!cargoFeatures.some((f) => f === 'std' || f === 'measure-payload-object')) {
+  const location = /[\w.\/-]*\/src\/[\w.\/-]*\.rs/.exec(wasmBytes.toString('latin1'));
+  if (location) die(`${WASM_NAME} holds a panic location (${location[0]}): panics format their messages again (no LTO? std linked?)`);
+}
+
+// Sizes (raw, gzip -9, brotli -11) of the shipped wasm, also written to dist/sizes.json.
 const sizes = {
   wasmOpt: optFlag,
   features: [...features, ...(buildStd.length ? ['panic=immediate-abort (build-std)'] : [])].join(' '),
