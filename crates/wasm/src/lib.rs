@@ -10,11 +10,14 @@
 //! ## no_std
 //!
 //! The shipped wasm links no std (only `core` and `alloc`), to leave out what std's panic
-//! handler links: it formats the panic message, which keeps `core::fmt` and std's panic
-//! machinery in the binary (about 8 KB of code) although nothing can print it on
-//! wasm32-unknown-unknown. Without std, this crate provides the two things std did: the
-//! panic handler, which traps (a panic is a bug; JS sees a `RuntimeError: unreachable`, as
-//! with std's abort), and the global allocator, the same dlmalloc std uses on this target.
+//! handler links: it formats the panic message, which keeps `core::fmt`, std's panic
+//! machinery and every panic's message and source location in the binary, although nothing
+//! can print them on wasm32-unknown-unknown. Without std, this crate provides the two things
+//! std did: the panic handler, which traps without reading the panic (a panic is a bug; JS
+//! sees a `RuntimeError: unreachable`, as with std's abort), and the global allocator, the
+//! same dlmalloc std uses on this target. The formatting only becomes dead code when LTO
+//! inlines the handler into core's panic functions: js/scripts/build.mjs builds the cdylib
+//! with LTO, and fails when a panic location is left in the wasm (docs/benchmarks.md "Size").
 //! Every crate in the wasm's dependency graph is built without its `std` feature (root
 //! Cargo.toml). Builds in which another crate links std anyway (the tests, `--all-features`)
 //! turn on this crate's `std` feature, which leaves both to std: two panic handlers cannot
