@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the npm package from source into js/dist/ (git-ignored):
-//   1. cargo build -p revocable-wasm --target wasm32-unknown-unknown --release
+//   1. cargo rustc -p revocable-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown
+//      --release (the cdylib alone: see below)
 //   2. wasm-bindgen (the CLI pinned to the exact version in Cargo.lock) for the targets
 //      nodejs (Node CJS), experimental-nodejs-module (Node ESM) and web (browsers, bundlers,
 //      and workerd, which imports the .wasm as a module and calls initSync). The three emit
@@ -101,7 +102,18 @@ if (args.has('panic-immediate-abort')) {
   cargoEnv.RUSTFLAGS = `${process.env.RUSTFLAGS ?? ''} -Zunstable-options -Cpanic=immediate-abort`.trim();
   buildStd.push('-Z', 'build-std=std,panic_abort');
 }
-run('cargo', ['build', '-p', 'revocable-wasm', '--target', 'wasm32-unknown-unknown', '--release', ...features, ...buildStd], { cwd: ROOT, env: cargoEnv });
+// `cargo rustc --crate-type cdylib`, not `cargo build`: the crate is also an rlib (for native
+// tests and clippy), and for a crate that is built as an rlib too cargo silently leaves out
+// `-C lto` (rustc cannot LTO an rlib; rust-lang/cargo#9672, rust-lang/rust#51009), so
+// `cargo build` links the wasm without the release profile's LTO. Built alone, the cdylib
+// gets it: cross-crate inlining and dead-code removal, and the panic handler (a trap, see
+// crates/wasm/src/lib.rs) inlined into core's panic entry points, so that every panic
+// message, and the formatting code behind them, is dead code (docs/benchmarks.md "Size").
+run(
+  'cargo',
+  ['rustc', '-p', 'revocable-wasm', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release', ...features, ...buildStd],
+  { cwd: ROOT, env: cargoEnv },
+);
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'revocable_wasm.wasm');
 if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
@@ -181,8 +193,20 @@ writeFileSync(
 const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
 if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);
 
-// Sizes (raw, gzip -9, brotli -11) of the shipped wasm, also written to dist/sizes.json.
 const wasmBytes = readFileSync(join(OUT, 'wasm', WASM_NAME));
+
+// The wasm links no std and is LTO'd (crates/wasm/src/lib.rs "no_std", step 1): no panic
+// message or location is left in it. A source path in it (a panic location: ".../src/x.rs")
+// means that a panic's formatting came back, e.g. a build without LTO. (std itself cannot
+// come back silently: with std in the graph, two panic handlers fail the link.) The `std`
+// feature, and `measure-payload-object` which turns it on, link std's handler on purpose.
+const cargoFeatures = args.has('features') ? String(args.get('features')).split(',') : [];
+if (!cargoFeatures.some((f) => f === 'std' || f === 'measure-payload-object')) {
+  const location = /[\w.\/-]*\/src\/[\w.\/-]*\.rs/.exec(wasmBytes.toString('latin1'));
+  if (location) die(`${WASM_NAME} holds a panic location (${location[0]}): panics format their messages again (no LTO? std linked?)`);
+}
+
+// Sizes (raw, gzip -9, brotli -11) of the shipped wasm, also written to dist/sizes.json.
 const sizes = {
   wasmOpt: optFlag,
   features: [...features, ...(buildStd.length ? ['panic=immediate-abort (build-std)'] : [])].join(' '),

@@ -1,7 +1,7 @@
 //! The JWS algorithms this crate knows, and (in `alg/`) one file per family wiring them to
 //! jwt-compact's `Algorithm` trait (ES384/ES512 implemented here over p384/p521).
 
-use std::{fmt, str::FromStr};
+use core::{fmt, str::FromStr};
 
 use crate::Error;
 
@@ -198,7 +198,7 @@ impl FromStr for Algorithm {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Algorithm {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        let name = <std::borrow::Cow<'de, str>>::deserialize(de)?;
+        let name = <alloc::borrow::Cow<'de, str>>::deserialize(de)?;
         name.parse()
             .map_err(|_| serde::de::Error::custom("unsupported algorithm"))
     }

@@ -6,6 +6,8 @@
 //! for the `k` and `d` members of keys. The tests below pin every one of those behaviours,
 //! so a dependency update that relaxes them fails here first.
 
+use alloc::{string::String, vec, vec::Vec};
+
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 /// Why a segment did not decode. The caller maps it to its own error (a token segment is

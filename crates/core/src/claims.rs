@@ -21,6 +21,8 @@
 //! - with tolerance `t`: expired when `now >= exp + t`; not yet valid when `nbf > now + t`;
 //!   issued in the future when `iat > now + t`; too old when `now - iat > max_age + t`.
 
+use alloc::{string::String, vec::Vec};
+
 use crate::{
     json::{Malformed, Reader, Round, SeenNames, Value},
     token::bit,
@@ -111,7 +113,7 @@ pub(crate) fn one_or_many<'de, D: serde::Deserializer<'de>>(
         Many(Vec<String>),
     }
     Ok(match OneOrMany::deserialize(de)? {
-        OneOrMany::One(one) => vec![one],
+        OneOrMany::One(one) => alloc::vec![one],
         OneOrMany::Many(many) => many,
     })
 }
@@ -236,7 +238,9 @@ fn claims_members(
                 let aud = match r.value()? {
                     Value::Str(one) => Some(Audience::One(one.into_owned())),
                     Value::StrList(many) => Some(Audience::Many(
-                        many.into_iter().map(std::borrow::Cow::into_owned).collect(),
+                        many.into_iter()
+                            .map(alloc::borrow::Cow::into_owned)
+                            .collect(),
                     )),
                     _ => None,
                 };

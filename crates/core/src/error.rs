@@ -2,7 +2,8 @@
 //!
 //! Messages are lowercase and never contain the token, key material or payload values.
 
-use std::{borrow::Cow, fmt};
+use alloc::{borrow::Cow, string::String};
+use core::fmt;
 
 /// Why a claim check failed (aligned with jose's `JWTClaimValidationFailed.reason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +174,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {

@@ -24,6 +24,10 @@
 //! HMAC keys never go to the host: the check is cheaper in wasm than one call into Node's
 //! crypto, and the secret stays in the verifier.
 
+use alloc::string::String;
+#[cfg(feature = "serde")]
+use alloc::vec::Vec;
+
 use crate::{
     jwk::{Key, KeyMaterial},
     KeySet,
@@ -145,7 +149,7 @@ pub(crate) fn check_signature(
     }
     if let Some(host) = host {
         if !matches!(key.material, KeyMaterial::Hmac(_)) {
-            let index = keys.keys.iter().position(|k| std::ptr::eq(k, key));
+            let index = keys.keys.iter().position(|k| core::ptr::eq(k, key));
             if let Some(valid) = index.and_then(|i| host.verify(i, message, signature)) {
                 return valid;
             }

@@ -28,7 +28,9 @@
 mod number;
 mod write;
 
-use std::{borrow::Cow, collections::HashSet};
+use alloc::{borrow::Cow, string::String, vec::Vec};
+
+use crate::collections::HashSet;
 
 pub(crate) use self::number::{Number, Round};
 pub(crate) use self::write::JsonObject;
@@ -205,7 +207,7 @@ impl<'a> Reader<'a> {
     }
 
     fn next_item(&mut self, items: &mut Items, close: u8) -> Result<bool> {
-        let first = std::mem::replace(&mut items.first, false);
+        let first = core::mem::replace(&mut items.first, false);
         match self.peek() {
             Some(b) if b == close => {
                 self.pos += 1;
@@ -461,7 +463,7 @@ impl<'a> Reader<'a> {
     fn slice(&self, start: usize, end: usize) -> Result<&'a str> {
         match self.text {
             Some(text) => text.get(start..end).ok_or(Malformed),
-            None => std::str::from_utf8(self.src.get(start..end).ok_or(Malformed)?)
+            None => core::str::from_utf8(self.src.get(start..end).ok_or(Malformed)?)
                 .map_err(|_| Malformed),
         }
     }

@@ -18,6 +18,8 @@
 //! An RSA, EC or OKP public key can never become an HMAC secret: only `kty: oct` JWKs and
 //! [`Key::from_secret`] produce HMAC keys.
 
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, vec, vec::Vec};
+
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
@@ -157,8 +159,8 @@ pub(crate) fn thumbprint(material: &KeyMaterial) -> String {
     b64::encode(&Sha256::digest(input.as_bytes()))
 }
 
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Key {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Key")
             .field("alg", &self.alg)
             .field("kid", &self.kid)
@@ -388,7 +390,7 @@ impl KeySet {
     pub fn from_keys(keys: Vec<Key>) -> Result<Self, Error> {
         let mut unique: Vec<Key> = Vec::with_capacity(keys.len());
         // kid -> index in `unique` (a map, not a scan: a 1 MiB JWKS holds ~14k keys).
-        let mut by_kid = std::collections::HashMap::new();
+        let mut by_kid = crate::collections::HashMap::default();
         for key in keys {
             let duplicate = key
                 .kid
@@ -658,7 +660,7 @@ pub(crate) enum Parsed<T> {
 pub(crate) fn check_usage(raw: &RawJwk, op: &str) -> Result<Option<SkipReason>, Error> {
     if let Some(ops) = &raw.key_ops {
         // A set, not pairwise comparison: a hostile JWKS can hold 100k values.
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = alloc::collections::BTreeSet::new();
         if !ops.iter().all(|op| seen.insert(op.as_str())) {
             return Err(Error::InvalidJwk("key_ops has a duplicate value"));
         }

@@ -19,14 +19,21 @@
 //! assert!(verifier.verify("not.a.token", 1_700_000_000).is_err());
 //! # Ok(()) }
 //! ```
+//!
+//! In wasm the crate is `no_std` (`core` and `alloc` only), so that the wasm build of
+//! `revocable-wasm` can leave std out entirely (see that crate); natively it uses std.
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Unit tests may unwrap: a panic there is a failing test, not a crash on input.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+extern crate alloc;
+
 mod alg;
 mod b64;
 mod claims;
+mod collections;
 mod error;
 mod host;
 mod json;

@@ -1,5 +1,7 @@
 //! The claims policy: what a verified token must also satisfy.
 
+use alloc::{string::String, vec, vec::Vec};
+
 use crate::{
     json::{Malformed, Reader, SeenNames, Value},
     Algorithm, Error,

@@ -4,9 +4,10 @@
 //! so it can be dropped. That keeps the snapshot bounded by the revocations of one access
 //! token lifetime.
 
-use std::collections::HashMap;
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 use crate::{
+    collections::HashMap,
     json::{Malformed, Reader, SeenNames},
     Claims, Error,
 };
@@ -75,8 +76,8 @@ pub struct RevocationSnapshot {
     sub: HashMap<String, SubjectState>,
 }
 
-impl std::fmt::Debug for RevocationSnapshot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for RevocationSnapshot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RevocationSnapshot")
             .field("jti", &self.jti.len())
             .field("sid", &self.sid.len())

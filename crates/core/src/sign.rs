@@ -6,6 +6,8 @@
 //! `ERR_JOSE_NOT_SUPPORTED` instead of panicking). Ed25519 is RFC 8032, ECDSA uses
 //! RFC 6979 nonces, HMAC is HMAC.
 
+use alloc::{borrow::ToOwned, boxed::Box, string::String, vec::Vec};
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
@@ -56,8 +58,8 @@ impl SigningMaterial {
     }
 }
 
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SigningKey")
             .field("alg", &self.alg)
             .field("kid", &self.kid)

@@ -7,7 +7,7 @@
 //! `jwk`, `jku`, `x5u`, `x5c` (and `x5t`) are never used to find a key: keys come only from
 //! the verifier's configuration.
 
-use std::borrow::Cow;
+use alloc::{borrow::Cow, string::String, vec::Vec};
 
 use crate::{
     json::{Malformed, Reader, SeenNames, Value},

@@ -1,5 +1,7 @@
 //! The verifier: keys + policy + revocation snapshot, and the fixed verification order.
 
+use alloc::{string::String, vec::Vec};
+
 use crate::{
     alg::AlgSet,
     b64,

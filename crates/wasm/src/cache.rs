@@ -16,11 +16,10 @@
 //! - Emptied when the key set changes (the bindings call [`TokenCache::clear`]); the policy
 //!   cannot change after creation.
 
-use std::{
-    collections::HashMap,
-    hash::{BuildHasherDefault, Hasher},
-};
+use alloc::{string::String, vec::Vec};
+use core::hash::{BuildHasherDefault, Hasher};
 
+use hashbrown::HashMap;
 use revocable_core::{Claims, Error, Verifier};
 use siphasher::sip128::{Hasher128 as _, SipHasher24};
 
@@ -83,8 +82,8 @@ pub(crate) struct TokenCache {
     max: u32,
 }
 
-impl std::fmt::Debug for TokenCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Neither the key nor the claims.
         f.debug_struct("TokenCache")
             .field("len", &self.len())
@@ -96,12 +95,33 @@ impl std::fmt::Debug for TokenCache {
 /// Draws the per-cache hash key (`crypto.getRandomValues` in wasm, the OS natively).
 fn random_key() -> Option<(u64, u64)> {
     let mut bytes = [0_u8; 16];
-    getrandom::getrandom(&mut bytes).ok()?;
+    fill_random(&mut bytes)?;
     let (k0, k1) = bytes.split_at(8);
     Some((
         u64::from_le_bytes(k0.try_into().ok()?),
         u64::from_le_bytes(k1.try_into().ok()?),
     ))
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `globalThis.crypto.getRandomValues` (Node >= 19, browsers, workerd), filling the
+    /// slice in place. getrandom's "js" backend does the same but links std.
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
+    fn get_random_values(bytes: &mut [u8]) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>;
+}
+
+/// Fills `bytes` with random bytes; `None` when the runtime has no `crypto` (or, natively, no
+/// OS generator): the cache is then not used.
+#[cfg(target_arch = "wasm32")]
+fn fill_random(bytes: &mut [u8]) -> Option<()> {
+    get_random_values(bytes).ok().map(drop)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn fill_random(bytes: &mut [u8]) -> Option<()> {
+    getrandom::getrandom(bytes).ok()
 }
 
 impl TokenCache {

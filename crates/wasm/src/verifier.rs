@@ -1,5 +1,7 @@
 //! The `Verifier` class exported to JavaScript.
 
+use alloc::{borrow::ToOwned, string::String, vec::Vec};
+
 use revocable_core::{
     Algorithm, Error, Key, KeySet, Policy, RevocationSnapshot, Verified, Verifier,
 };
@@ -24,8 +26,8 @@ pub struct JsVerifier {
     pending: String,
 }
 
-impl std::fmt::Debug for JsVerifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for JsVerifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("JsVerifier")
             .field("inner", &self.inner)
             .field("host", &self.host.is_some())
@@ -54,15 +56,24 @@ fn parse_policy(policy_json: &str) -> Result<Policy, JsValue> {
 
 /// Converts JS seconds (a double) to the core's `i64`, rejecting NaN and infinities.
 fn seconds(now: f64) -> Result<i64, JsValue> {
-    // 2^53: beyond it a double no longer holds every integer; no real clock gets there.
+    whole_seconds(now).ok_or_else(|| type_error("now must be a finite number of seconds"))
+}
+
+/// `now` rounded down to whole seconds (tokens carry whole seconds), or `None` for NaN,
+/// infinities and magnitudes from 2^53 on (where a double no longer holds every integer; no
+/// real clock gets there).
+fn whole_seconds(now: f64) -> Option<i64> {
     const LIMIT: f64 = 9_007_199_254_740_992.0;
-    if now.is_finite() && now.abs() < LIMIT {
-        // Truncation is the point: tokens carry whole seconds.
-        #[allow(clippy::cast_possible_truncation)]
-        Ok(now.floor() as i64)
-    } else {
-        Err(type_error("now must be a finite number of seconds"))
+    if !(now.is_finite() && now.abs() < LIMIT) {
+        return None;
     }
+    // `f64::floor` is std's (core has none): `as` truncates toward zero, exactly for these
+    // magnitudes, and a negative fraction then goes one lower.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let whole = now as i64;
+    #[allow(clippy::cast_precision_loss)]
+    let above = whole as f64 > now;
+    Some(if above { whole - 1 } else { whole })
 }
 
 impl JsVerifier {
@@ -181,7 +192,7 @@ impl JsVerifier {
     /// The payload JSON text of the last `verifyCached` that reported a fresh slot.
     #[wasm_bindgen(js_name = takePayload)]
     pub fn take_payload(&mut self) -> String {
-        std::mem::take(&mut self.pending)
+        core::mem::take(&mut self.pending)
     }
 
     /// Turns the verified-token cache on with room for `max` entries (replacing an existing
@@ -299,5 +310,42 @@ impl JsVerifier {
             .iter()
             .map(|key| key.algorithm().as_str().to_owned())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_seconds;
+
+    #[test]
+    fn whole_seconds_rounds_down_like_floor() {
+        for now in [
+            0.0_f64,
+            -0.0,
+            0.5,
+            -0.5,
+            1.0,
+            -1.0,
+            1_700_000_000.999,
+            -1_700_000_000.001,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            9_007_199_254_740_991.0,
+            -9_007_199_254_740_991.0,
+        ] {
+            #[allow(clippy::cast_possible_truncation)]
+            let floor = now.floor() as i64;
+            assert_eq!(whole_seconds(now), Some(floor), "{now}");
+        }
+        for bad in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            9_007_199_254_740_992.0,
+            -9_007_199_254_740_992.0,
+            1e300,
+        ] {
+            assert_eq!(whole_seconds(bad), None, "{bad}");
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! ECDSA public keys and verification: ES256 (P-256, SHA-256), ES384 (P-384, SHA-384),
 //! ES512 (P-521, SHA-512), signatures in the JWS form `r || s` (RFC 7518 §3.4).
 
+use alloc::vec::Vec;
+
 use p384::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
@@ -16,8 +18,8 @@ pub enum EcKey {
     P521(p521::ecdsa::VerifyingKey),
 }
 
-impl std::fmt::Debug for EcKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for EcKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // p521's key has no Debug; the curve is what matters here.
         f.write_str(match self {
             Self::P256(_) => "EcKey::P256",

@@ -5,9 +5,14 @@
 //! which algorithm, exact lengths, the JWK rules) stays in revocable-core, which calls these
 //! functions. They are `#[inline(never)]`: inlined into revocable-core's optimized-for-speed
 //! code, they would be compiled for speed again (see Cargo.toml).
+//!
+//! `no_std` in wasm, like revocable-core (the wasm links no std: see revocable-wasm).
+#![cfg_attr(target_arch = "wasm32", no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+
+extern crate alloc;
 
 #[cfg(feature = "ecdsa")]
 pub mod ec;

@@ -1,6 +1,8 @@
 //! RSA public keys and verification: RS256/384/512 (PKCS#1 v1.5) and PS256/384/512 (PSS with
 //! MGF1 over the same hash and a salt of the hash's length, RFC 7518 §3.5).
 
+use alloc::vec::Vec;
+
 use rsa::{traits::PublicKeyParts as _, BigUint, Pkcs1v15Sign, Pss};
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 

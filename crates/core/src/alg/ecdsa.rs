@@ -11,7 +11,10 @@
 //! RFC 6979 A.2.7 vector in the tests).
 
 #[cfg(feature = "sign")]
-use std::{borrow::Cow, num::NonZeroUsize};
+use alloc::borrow::Cow;
+use alloc::vec::Vec;
+#[cfg(feature = "sign")]
+use core::num::NonZeroUsize;
 
 #[cfg(feature = "sign")]
 use jwt_compact::{alg::Es256, AlgorithmSignature};

@@ -8,6 +8,9 @@
 //! (the recomputed `R` is compared as its canonical encoding). Honest signatures verify the
 //! same way under both; the strict one leaves no second accepted form.
 
+#[cfg(feature = "sign")]
+use alloc::vec::Vec;
+
 use ed25519_dalek::VerifyingKey;
 
 use crate::Error;

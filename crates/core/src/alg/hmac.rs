@@ -13,6 +13,9 @@
 //! `StrongKey` asks for the block size instead, which would reject the 32-byte secrets that
 //! RFC 7518 allows for HS256.
 
+#[cfg(feature = "sign")]
+use alloc::vec::Vec;
+
 use hmac::{
     digest::{Key, KeyInit},
     Hmac, Mac,
@@ -67,12 +70,12 @@ impl Drop for Schedule {
                 *state = <Hmac<Sha512> as KeyInit>::new(&Key::<Hmac<Sha512>>::default())
             }
         }
-        std::hint::black_box(&self.0);
+        core::hint::black_box(&self.0);
     }
 }
 
-impl std::fmt::Debug for HmacKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_tuple("HmacKey").field(&self.algorithm()).finish()
     }
 }

@@ -6,6 +6,8 @@
 //! `rsa` crate's range (3 ..= 2^33 - 1). The signature must be exactly the modulus length
 //! (checked here, before any big-number work).
 
+use alloc::vec::Vec;
+
 #[cfg(feature = "sign")]
 use jwt_compact::alg::Rsa;
 use revocable_asym::{
@@ -98,6 +100,8 @@ pub(crate) use self::signing::*;
 
 #[cfg(feature = "sign")]
 mod signing {
+    use alloc::vec::Vec;
+
     use jwt_compact::{alg::RsaPrivateKey, Algorithm as _, AlgorithmSignature as _};
     use rand_core::RngCore as _;
     use rsa::{
@@ -135,7 +139,7 @@ mod signing {
             big(parts.n),
             big(parts.e),
             big(parts.d),
-            vec![big(parts.p), big(parts.q)],
+            alloc::vec![big(parts.p), big(parts.q)],
         )
         .map_err(|_| Error::InvalidJwk("rsa private key is inconsistent"))?;
         let crt_matches = key.dp() == Some(&big(parts.dp))

@@ -83,7 +83,7 @@ impl<'a> Number<'a> {
             }
         }
         // ASCII digits and signs: always UTF-8.
-        let text = std::str::from_utf8(src.get(..i).ok_or(Malformed)?).map_err(|_| Malformed)?;
+        let text = core::str::from_utf8(src.get(..i).ok_or(Malformed)?).map_err(|_| Malformed)?;
         let plain = i == int_end;
         let number = Self {
             text,
@@ -167,7 +167,7 @@ impl<'a> Number<'a> {
             ..=308 => false,
             309 => {
                 // Compare with 2^1024 - 2^970 digit by digit (missing digits are zeros).
-                let mut digits = digits.chain(std::iter::repeat(0));
+                let mut digits = digits.chain(core::iter::repeat(0));
                 for &limit in F64_OVERFLOW {
                     let d = digits.next().unwrap_or(0);
                     if d != limit - b'0' {

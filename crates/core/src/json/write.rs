@@ -1,6 +1,8 @@
 //! Writing the little JSON the core emits itself (public JWKs for the host): objects of
 //! string members, built by concatenation (no `core::fmt`, no serde).
 
+use alloc::string::String;
+
 /// Appends `value` as a JSON string: quotes, `"` and `\` escaped, control characters as
 /// `\n`-style or `\u00XX` escapes (what serde_json writes); everything else as is.
 pub(crate) fn push_string(out: &mut String, value: &str) {
