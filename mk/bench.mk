@@ -15,12 +15,15 @@ BENCH_CARGO_TARGET_STD := $(ROOT)/target/bench-build-std
 .PHONY: bench bench-variants bench-issuer
 
 # Size variants (never shipped): the EdDSA + HMAC build (revocable-wasm without its default
-# ecdsa/rsa features), and both builds with panic=immediate-abort (std rebuilt with unstable
-# flags: measured only; skipped with a note when the rust-src component is missing).
+# ecdsa/rsa features), the same with the size profile (root Cargo.toml `release-small`: slower,
+# its verify speed is measured next to fast-jwt's by bench/run.mjs), and both builds with
+# panic=immediate-abort (std rebuilt with unstable flags: measured only; skipped with a note
+# when the rust-src component is missing).
 bench-variants: tools
 	@echo "== wasm size variants into target/bench-wasm/"
 	rm -rf "$(BENCH_WASM_DIR)"
 	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_WASM_DIR)/eddsa-hmac" --no-default-features
+	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_WASM_DIR)/eddsa-hmac-small" --no-default-features --profile=release-small
 	@for variant in full eddsa-hmac; do \
 	  flags=""; [[ "$$variant" == full ]] || flags="--no-default-features"; \
 	  rc=0; CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET_STD)" node "$(ROOT)/js/scripts/build.mjs" \

@@ -1,19 +1,22 @@
 // The benchmark behind `make bench` (mk/bench.mk): in ONE Node process, on the SAME tokens
 // and keys, verify throughput of revocable, fast-jwt, jsonwebtoken and jose per algorithm,
 // next to Node's raw signature check (the floor); a realistic cached/uncached workload; and
-// the wasm sizes of each build variant. Prints the tables and, with --write=FILE, replaces the
-// generated block of FILE (docs/benchmarks.md) between the bench:begin/end markers.
+// the wasm sizes of each build variant, and the verify speed of each variant that is a complete
+// build (HS256, and EdDSA checked in wasm), next to fast-jwt's. Prints the tables and, with
+// --write=FILE, replaces the generated block of FILE (docs/benchmarks.md) between the
+// bench:begin/end markers.
 //
 //   node bench/run.mjs [--write=../docs/benchmarks.md] [--variants=DIR] [--only=HS256,EdDSA]
 //   BENCH_ROUND_MS=500 BENCH_ROUNDS=9 (see measure.mjs)
 import { cpus, loadavg, release, type } from 'node:os';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createVerifier } from 'revocable';
 import { AUDIENCE, ISSUER, claims, keyPair, serve, sign } from '../test/helpers.mjs';
 import { contenders, fastJwt } from './contenders.mjs';
-import { ROUND_MS, ROUNDS, compareMixed, compareWorkloads } from './measure.mjs';
+import { ROUND_MS, ROUNDS, compare, compareMixed, compareWorkloads } from './measure.mjs';
 
 const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(JS, '..');
@@ -157,6 +160,46 @@ if (existsSync(VARIANTS_DIR)) {
 }
 
 // ---------------------------------------------------------------------------------------
+// 4. Verify speed of the variants (a variant trades speed for size: the trade is shown next to
+// fast-jwt). Each complete build (its CommonJS entry) against the shipped one and fast-jwt,
+// interleaved, uncached; EdDSA with hostCrypto: false, so the wasm's own Ed25519 is timed
+// (browsers; in Node the default host crypto checks the signature).
+const require = createRequire(import.meta.url);
+const builds = [{ name: 'shipped (js/dist)', createVerifier }];
+if (existsSync(VARIANTS_DIR)) {
+  for (const name of readdirSync(VARIANTS_DIR).sort()) {
+    const entry = join(VARIANTS_DIR, name, 'cjs', 'index.cjs');
+    if (existsSync(entry)) builds.push({ name, createVerifier: require(entry).createVerifier });
+  }
+}
+const VARIANT_ALGS = ['HS256', 'EdDSA'];
+const variantRates = {};
+for (const alg of VARIANT_ALGS) {
+  const key = await keyPair(alg, 'k1');
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign(key, claims({ iat: now, exp: now + 3600 }), { typ: 'at+jwt' });
+  const fj = fastJwt(alg, key.publicJwk);
+  const expected = fj(token);
+  const fns = { 'fast-jwt': () => fj(token) };
+  const made = [];
+  for (const build of builds) {
+    const verifier = await build.createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwks: { keys: [key.publicJwk] },
+      cache: false,
+      hostCrypto: false,
+    });
+    made.push(verifier);
+    if (JSON.stringify(verifier.verify(token)) !== JSON.stringify(expected)) throw new Error(`bench: ${build.name} ${alg} payload differs`);
+    fns[build.name] = () => verifier.verify(token);
+  }
+  log(`bench: variants ${alg} (${builds.map((b) => b.name).join(', ')}), in wasm`);
+  variantRates[alg] = compare(fns);
+  for (const verifier of made) verifier.close();
+}
+
+// ---------------------------------------------------------------------------------------
 // Output.
 const load1 = loadavg();
 const cpu = cpus();
@@ -192,7 +235,19 @@ const kib = (n) => (n === undefined ? 'n/a' : `${(n / 1024).toFixed(1)} KiB (${n
 const sizeTable = [
   '| build | features | wasm-opt | raw | gzip -9 | brotli -11 |',
   '|---|---|---|---:|---:|---:|',
-  ...sizes.map((s) => `| ${s.variant} | ${s.features || 'default'} | ${s.wasmOpt} | ${kib(s.rawBytes)} | ${kib(s.gzipBytes)} | ${kib(s.brotliBytes)} |`),
+  ...sizes.map(
+    (s) =>
+      `| ${s.variant} | ${s.features || 'default'}${s.profile && s.profile !== 'release' ? ` (profile ${s.profile})` : ''} | ${s.wasmOpt} | ${kib(s.rawBytes)} | ${kib(s.gzipBytes)} | ${kib(s.brotliBytes)} |`,
+  ),
+];
+
+const variantTable = [
+  `| build | ${VARIANT_ALGS.map((alg) => `${alg}${alg === 'EdDSA' ? ' (in wasm)' : ''}`).join(' | ')} |`,
+  `|---|${VARIANT_ALGS.map(() => '---:').join('|')}|`,
+  ...['fast-jwt', ...builds.map((b) => b.name)].map(
+    (name) =>
+      `| ${name} | ${VARIANT_ALGS.map((alg) => `${fmtOps(variantRates[alg][name])} (${ratio(variantRates[alg][name], variantRates[alg]['fast-jwt'])})`).join(' | ')} |`,
+  ),
 ];
 
 const block = [
@@ -215,6 +270,12 @@ const block = [
   '### wasm size per build',
   '',
   ...sizeTable,
+  '',
+  '### Verify speed per build (uncached, ops/s; in brackets the ratio to fast-jwt)',
+  '',
+  'Each complete build of the list above, loaded in this process next to the shipped one; revocable with `hostCrypto: false`, so EdDSA is the wasm\'s own Ed25519 (what browsers run; in Node the default host crypto checks EdDSA signatures, the table at the top).',
+  '',
+  ...variantTable,
 ];
 
 console.log(block.join('\n'));

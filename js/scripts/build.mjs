@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the npm package from source into js/dist/ (git-ignored):
 //   1. cargo rustc -p revocable-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown
-//      --release (the cdylib alone: see below)
+//      --profile release (the cdylib alone: see below; --profile picks another)
 //   2. wasm-bindgen (the CLI pinned to the exact version in Cargo.lock) for the targets
 //      nodejs (Node CJS), experimental-nodejs-module (Node ESM) and web (browsers, bundlers,
 //      and workerd, which imports the .wasm as a module and calls initSync). The three emit
@@ -10,12 +10,15 @@
 //   4. CommonJS bundles of the ESM source (esbuild) and .d.cts copies of the types.
 //
 // Usage: node scripts/build.mjs [--check] [--features=a,b] [--no-default-features] [--out=DIR] [--opt=-O3]
-//                                [--panic-immediate-abort]
+//                                [--profile=release] [--panic-immediate-abort]
 //   --check      only verify that a complete build exists (npm prepack)
 //   --features   extra cargo features of revocable-wasm (measurements, size variants)
 //   --no-default-features  without revocable-wasm's default features (size variants: make bench)
 //   --out        output directory instead of js/dist
 //   --opt        wasm-opt optimisation flag (default -O3; see README "Size")
+//   --profile    cargo profile (default release). `release-small` (root Cargo.toml) is the size
+//                variant's: smaller and slower, measured by `make bench` (docs/benchmarks.md
+//                "Size"), never the shipped package
 //   --panic-immediate-abort  size experiment, never shipped (docs/benchmarks.md "Size"): std
 //                rebuilt (-Zbuild-std, needs `rustup component add rust-src`) with the
 //                unstable panic strategy immediate-abort, on the stable toolchain through
@@ -88,6 +91,10 @@ if (args.has('check')) {
 
 // 1. cargo
 const features = args.has('features') ? ['--features', String(args.get('features'))] : [];
+const profile = String(args.get('profile') ?? 'release');
+if (!/^[a-z][a-z0-9-]*$/.test(profile) || profile === 'dev' || profile === 'test' || profile === 'bench') {
+  die(`--profile=${profile}: a release profile of the root Cargo.toml is needed (release, release-small)`);
+}
 if (args.has('no-default-features')) features.push('--no-default-features');
 const cargoEnv = { ...process.env };
 const buildStd = [];
@@ -111,11 +118,11 @@ if (args.has('panic-immediate-abort')) {
 // message, and the formatting code behind them, is dead code (docs/benchmarks.md "Size").
 run(
   'cargo',
-  ['rustc', '-p', 'revocable-wasm', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--release', ...features, ...buildStd],
+  ['rustc', '-p', 'revocable-wasm', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--profile', profile, ...features, ...buildStd],
   { cwd: ROOT, env: cargoEnv },
 );
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
-const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'revocable_wasm.wasm');
+const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', profile, 'revocable_wasm.wasm');
 if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
 
 // 2. wasm-bindgen, exactly the crate's version
@@ -210,6 +217,7 @@ if (!cargoFeatures.some((f) => f === 'std' || f === 'measure-payload-object')) {
 const sizes = {
   wasmOpt: optFlag,
   features: [...features, ...(buildStd.length ? ['panic=immediate-abort (build-std)'] : [])].join(' '),
+  profile,
   rawBytes: wasmBytes.length,
   gzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
   brotliBytes: brotliCompressSync(wasmBytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
@@ -219,5 +227,5 @@ const sizes = {
 writeFileSync(join(OUT, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 console.log(
-  `build: ${relative(JS, join(OUT, 'wasm', WASM_NAME))}: ${kb(sizes.rawBytes)} raw, ${kb(sizes.gzipBytes)} gzip, ${kb(sizes.brotliBytes)} brotli (wasm-opt ${optFlag}; shared by the node, web and workerd entries)`,
+  `build: ${relative(JS, join(OUT, 'wasm', WASM_NAME))}: ${kb(sizes.rawBytes)} raw, ${kb(sizes.gzipBytes)} gzip, ${kb(sizes.brotliBytes)} brotli (${sizes.gzipBytes} B gzip; profile ${profile}, wasm-opt ${optFlag}; shared by the node, web and workerd entries)`,
 );

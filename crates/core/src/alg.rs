@@ -65,6 +65,7 @@ impl Algorithm {
     ];
 
     /// The JOSE name (`"HS256"`, `"EdDSA"`, ...).
+    #[inline]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Hs256 => "HS256",
@@ -122,6 +123,7 @@ impl Algorithm {
 
     /// Parses a token's `alg`. Unlike [`FromStr`], every unusable name (including `none`)
     /// is `ERR_JOSE_ALG_NOT_ALLOWED`: a token cannot ask for an algorithm.
+    #[inline]
     pub(crate) fn from_token_header(name: &str) -> Result<Self, Error> {
         Self::ALL
             .into_iter()
@@ -129,6 +131,7 @@ impl Algorithm {
             .ok_or(Error::AlgNotAllowed)
     }
 
+    #[inline]
     const fn bit(self) -> u16 {
         1 << (self as u16)
     }
@@ -146,6 +149,7 @@ impl AlgSet {
         self.0 |= alg.bit();
     }
 
+    #[inline]
     pub(crate) const fn contains(self, alg: Algorithm) -> bool {
         self.0 & alg.bit() != 0
     }

@@ -17,6 +17,7 @@ pub(crate) struct InvalidBase64;
 
 /// The number of bytes `encoded_len` base64url characters decode to (upper bound for
 /// lengths that are not valid).
+#[inline]
 pub(crate) const fn decoded_len(encoded_len: usize) -> usize {
     encoded_len / 4 * 3 + (encoded_len % 4) * 3 / 4
 }
@@ -73,6 +74,7 @@ const DECODE_TABLE: [u8; 256] = {
 /// single-character substitution): the URL-safe alphabet, no padding or whitespace, no
 /// `len % 4 == 1`, canonical trailing bits. Returns the decoded length (`dst` must hold
 /// [`decoded_len`] bytes).
+#[inline]
 pub(crate) fn decode_public_into(src: &[u8], dst: &mut [u8]) -> Result<usize, InvalidBase64> {
     let out_len = decoded_len(src.len());
     if src.len() % 4 == 1 || dst.len() < out_len {
@@ -122,6 +124,7 @@ pub(crate) fn decode_public_into(src: &[u8], dst: &mut [u8]) -> Result<usize, In
 }
 
 /// [`decode_buffered`] for public token segments (fast, not constant time).
+#[inline]
 pub(crate) fn decode_public_buffered<'b>(
     src: &[u8],
     stack: &'b mut [u8],
@@ -140,6 +143,7 @@ pub(crate) fn decode_public_buffered<'b>(
 }
 
 /// [`decode_vec`] for public token segments (fast, not constant time).
+#[inline]
 pub(crate) fn decode_public_vec(src: &[u8]) -> Result<Vec<u8>, InvalidBase64> {
     let mut out = vec![0_u8; decoded_len(src.len())];
     let len = decode_public_into(src, &mut out)?;

@@ -40,6 +40,7 @@ pub enum Audience {
 
 impl Audience {
     /// True when any of the token's audiences equals `aud`.
+    #[inline]
     pub fn contains(&self, aud: &str) -> bool {
         match self {
             Self::One(one) => one == aud,
@@ -94,6 +95,7 @@ impl Claims {
     /// `iat` rounded DOWN: the strict direction for the rules that need the token to be
     /// old (the maximum age, and the revocation rule `iat < not_before`): a token issued at
     /// 99.5 was issued before a logout at 100.
+    #[inline]
     pub fn iat_floor(&self) -> Option<i64> {
         self.iat
             .map(|iat| iat.saturating_sub(i64::from(self.iat_fractional)))
@@ -151,6 +153,7 @@ pub(crate) struct ParsedClaims {
 
 /// Parses the payload text (already valid UTF-8). `ERR_JWT_INVALID` when it is not a JSON
 /// object, has trailing data, or repeats a member name (at any depth).
+#[inline]
 pub(crate) fn parse(payload: &str, required: &[String]) -> Result<ParsedClaims, Error> {
     let mut repeated = false;
     read_claims(payload, required, &mut repeated).map_err(|Malformed| {
@@ -165,6 +168,7 @@ pub(crate) fn parse(payload: &str, required: &[String]) -> Result<ParsedClaims, 
 /// A JSON number as Unix seconds rounded in `round`'s direction, or `None` for any other
 /// type. Exact (from the decimal digits) and saturating: `1e300` and `-1e300` become
 /// `i64::MAX` / `i64::MIN`.
+#[inline]
 fn numeric_date(value: &Value<'_>, round: Round) -> Option<i64> {
     match value {
         Value::Num(n) => Some(n.to_i64_rounded(round).0),
@@ -172,6 +176,7 @@ fn numeric_date(value: &Value<'_>, round: Round) -> Option<i64> {
     }
 }
 
+#[inline]
 fn string(value: Value<'_>) -> Option<String> {
     match value {
         Value::Str(s) => Some(s.into_owned()),
@@ -179,6 +184,7 @@ fn string(value: Value<'_>) -> Option<String> {
     }
 }
 
+#[inline]
 pub(crate) fn read_claims(
     payload: &str,
     required: &[String],
@@ -192,6 +198,7 @@ pub(crate) fn read_claims(
     parsed
 }
 
+#[inline]
 fn claims_members(
     r: &mut Reader<'_>,
     required: &[String],
@@ -264,6 +271,7 @@ fn claims_members(
 }
 
 /// Stores a typed claim; false when the JSON value had the wrong type.
+#[inline]
 fn put<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
     let ok = value.is_some();
     *slot = value;
@@ -272,6 +280,7 @@ fn put<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
 
 impl ParsedClaims {
     /// Claims with the wrong JSON type (`invalid`), in the fixed order.
+    #[inline]
     pub(crate) fn check_types(&self) -> Result<(), Error> {
         match TYPE_ORDER.iter().find(|(flag, _)| self.invalid & flag != 0) {
             Some((_, name)) => Err(Error::claim_failed(*name, ClaimReason::Invalid)),
@@ -281,6 +290,7 @@ impl ParsedClaims {
 
     /// Claims the policy needs (`missing`): `exp` when required, `iss`, `aud`, `iat` when a
     /// maximum age is set, then `required_claims` in order.
+    #[inline]
     pub(crate) fn check_presence(&self, policy: &Policy) -> Result<(), Error> {
         let c = &self.claims;
         let missing = |name: &'static str| Err(Error::claim_failed(name, ClaimReason::Missing));
@@ -307,6 +317,7 @@ impl ParsedClaims {
 
 /// `iss` must be one of the policy's issuers; the token's `aud` must contain one of the
 /// policy's audiences. Both are already known to be present.
+#[inline]
 pub(crate) fn check_issuer_and_audience(claims: &Claims, policy: &Policy) -> Result<(), Error> {
     let issuer_ok = claims
         .iss
@@ -326,6 +337,7 @@ pub(crate) fn check_issuer_and_audience(claims: &Claims, policy: &Policy) -> Res
 }
 
 /// The time checks at `now` with the policy's tolerance (also what a cache re-runs).
+#[inline]
 pub(crate) fn check_times(claims: &Claims, policy: &Policy, now: i64) -> Result<(), Error> {
     let tolerance = i64::from(policy.clock_tolerance);
     match claims.exp {

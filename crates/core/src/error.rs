@@ -129,6 +129,7 @@ impl Error {
         }
     }
 
+    #[inline]
     pub(crate) fn claim_failed(claim: impl Into<Cow<'static, str>>, reason: ClaimReason) -> Self {
         Self::ClaimValidation {
             claim: claim.into(),
@@ -141,6 +142,7 @@ impl Error {
     /// The message `Display` shows (lowercase; never the token, key material or claim
     /// values), built by concatenation rather than `core::fmt`, so that a wasm build that
     /// only needs messages links no formatting machinery for them.
+    #[inline(never)]
     pub fn message(&self) -> String {
         let (head, middle, tail): (&str, &str, &str) = match self {
             Self::InvalidJwt(why) => ("invalid jwt: ", why, ""),

@@ -56,6 +56,7 @@ impl KeySet {
 
     /// [`KeySet::host_jwks`] as JSON text: an array with one public JWK object per key, in
     /// key-set order, `null` for HMAC keys.
+    #[inline(never)]
     pub fn host_jwks_json(&self) -> String {
         let mut out = String::from("[");
         for (i, key) in self.keys.iter().enumerate() {
@@ -107,6 +108,7 @@ const fn hex32(s: &str) -> [u8; 32] {
 }
 
 /// `a < b` for little-endian integers of equal length.
+#[inline]
 fn less_le(a: &[u8], b: &[u8]) -> bool {
     for (x, y) in a.iter().rev().zip(b.iter().rev()) {
         if x != y {
@@ -118,6 +120,7 @@ fn less_le(a: &[u8], b: &[u8]) -> bool {
 
 /// The checks both paths share (module docs): false means the signature fails whatever the
 /// arithmetic would say.
+#[inline]
 fn precheck(key: &Key, signature: &[u8]) -> bool {
     match &key.material {
         KeyMaterial::Hmac(_) => true,
@@ -137,6 +140,7 @@ fn precheck(key: &Key, signature: &[u8]) -> bool {
 
 /// Step 7 of verification: the shared prechecks, then the host (for a non-HMAC key, when
 /// there is one and it can check the key) or the pure-Rust verifier.
+#[inline]
 pub(crate) fn check_signature(
     keys: &KeySet,
     key: &Key,

@@ -56,6 +56,7 @@ pub(crate) struct SeenNames<'a> {
 
 impl<'a> SeenNames<'a> {
     /// False when `name` was already seen.
+    #[inline]
     pub(crate) fn insert(&mut self, name: Cow<'a, str>) -> bool {
         if let Some(large) = &mut self.large {
             return large.insert(name);
@@ -108,6 +109,7 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     /// A reader over bytes (a decoded token header): strings are checked to be UTF-8.
+    #[inline]
     pub(crate) fn new(src: &'a [u8]) -> Self {
         Self {
             src,
@@ -119,6 +121,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader over text (already UTF-8).
+    #[inline]
     pub(crate) fn from_str(src: &'a str) -> Self {
         Self {
             src: src.as_bytes(),
@@ -154,11 +157,13 @@ impl<'a> Reader<'a> {
     }
 
     /// True when the reader failed on a repeated member name inside a value it skipped.
+    #[inline]
     pub(crate) fn repeated_name(&self) -> bool {
         self.repeated
     }
 
     /// Checks the rest of the input, which may only be whitespace.
+    #[inline]
     pub(crate) fn end(&mut self) -> Result<()> {
         match self.peek() {
             None => Ok(()),
@@ -166,6 +171,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn enter(&mut self) -> Result<()> {
         if self.depth >= MAX_DEPTH {
             return Err(Malformed);
@@ -175,6 +181,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Opens an object (`{`); read its members with [`Reader::member`].
+    #[inline]
     pub(crate) fn object(&mut self) -> Result<Items> {
         self.expect(b'{')?;
         self.enter()?;
@@ -182,6 +189,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Opens an array (`[`); read its elements after each true [`Reader::element`].
+    #[inline]
     pub(crate) fn array(&mut self) -> Result<Items> {
         self.expect(b'[')?;
         self.enter()?;
@@ -191,6 +199,7 @@ impl<'a> Reader<'a> {
     /// The next member's name (its `:` consumed: read the value next), or `None` once the
     /// object's `}` is consumed. Repeated names are the caller's to check ([`SeenNames`]):
     /// the typed readers report them with their own message.
+    #[inline]
     pub(crate) fn member(&mut self, items: &mut Items) -> Result<Option<Cow<'a, str>>> {
         if !self.next_item(items, b'}')? {
             return Ok(None);
@@ -202,10 +211,12 @@ impl<'a> Reader<'a> {
 
     /// True when another element follows (read it next); false once the array's `]` is
     /// consumed.
+    #[inline]
     pub(crate) fn element(&mut self, items: &mut Items) -> Result<bool> {
         self.next_item(items, b']')
     }
 
+    #[inline]
     fn next_item(&mut self, items: &mut Items, close: u8) -> Result<bool> {
         let first = core::mem::replace(&mut items.first, false);
         match self.peek() {
@@ -224,12 +235,14 @@ impl<'a> Reader<'a> {
     }
 
     /// A string (after whitespace), borrowed from the input when it has no escapes.
+    #[inline]
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>> {
         self.expect(b'"')?;
         self.string_body()
     }
 
     /// A string or `null` (`None`); anything else is malformed.
+    #[inline]
     pub(crate) fn optional_string(&mut self) -> Result<Option<Cow<'a, str>>> {
         match self.peek() {
             Some(b'n') => self.literal(b"null").map(|()| None),
@@ -238,6 +251,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A number (after whitespace).
+    #[inline]
     pub(crate) fn number(&mut self) -> Result<Number<'a>> {
         self.skip_whitespace();
         let (number, len) = Number::parse(self.src.get(self.pos..).unwrap_or_default())?;
@@ -246,6 +260,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `true` or `false` (after whitespace).
+    #[inline]
     pub(crate) fn boolean(&mut self) -> Result<bool> {
         match self.peek() {
             Some(b't') => self.literal(b"true").map(|()| true),
@@ -253,6 +268,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn literal(&mut self, word: &[u8]) -> Result<()> {
         let end = self.pos + word.len();
         if self.src.get(self.pos..end) == Some(word) {
@@ -264,6 +280,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next value, shallowly (see [`Value`]).
+    #[inline]
     pub(crate) fn value(&mut self) -> Result<Value<'a>> {
         match self.peek() {
             Some(b'"') => {
@@ -278,6 +295,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn string_list_or_other(&mut self) -> Result<Value<'a>> {
         let mut items = self.array()?;
         let mut list = Vec::new();
@@ -300,6 +318,7 @@ impl<'a> Reader<'a> {
     /// (repeated names in every nested object, strings, numbers, depth). Iterative: an
     /// explicit stack of open containers (`Some(names)` for an object, `None` for an array)
     /// instead of recursion.
+    #[inline]
     pub(crate) fn skip_value(&mut self) -> Result<()> {
         let mut open: Vec<Option<SeenNames<'a>>> = Vec::new();
         loop {
@@ -367,6 +386,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn skipped_name(&mut self, names: &mut SeenNames<'a>) -> Result<()> {
         let name = self.string()?;
         if !names.insert(name) {
@@ -377,6 +397,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The rest of a string whose opening quote was consumed.
+    #[inline]
     fn string_body(&mut self) -> Result<Cow<'a, str>> {
         let src = self.src;
         let start = self.pos;
@@ -460,6 +481,7 @@ impl<'a> Reader<'a> {
 
     /// The input between two ASCII quotes as text: sliced from the `str` input (on char
     /// boundaries, so no check), or checked to be UTF-8.
+    #[inline]
     fn slice(&self, start: usize, end: usize) -> Result<&'a str> {
         match self.text {
             Some(text) => text.get(start..end).ok_or(Malformed),
@@ -470,6 +492,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Four hex digits at `src[at..]`, as a UTF-16 code unit.
+#[inline]
 fn hex4(src: &[u8], at: usize) -> Result<u32> {
     let digits = src.get(at..at + 4).ok_or(Malformed)?;
     let mut code = 0;

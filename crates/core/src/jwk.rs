@@ -175,6 +175,7 @@ impl Key {
     /// A key a JWKS would skip (`use: enc`, `key_ops` without `verify`, an RSA or `oct` key
     /// without `alg`) is `ERR_JWK_INVALID` here; an unsupported `kty`, `crv` or `alg` is
     /// `ERR_JOSE_NOT_SUPPORTED`.
+    #[inline(never)]
     pub fn from_jwk_json(json: &str) -> Result<Self, Error> {
         if json.len() > MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk is too large"));
@@ -188,6 +189,7 @@ impl Key {
 
     /// A raw HMAC secret for `alg` (HS256/384/512). The secret must be at least the hash
     /// size (32/48/64 bytes), else `ERR_JWK_INVALID`; any other `alg` is `ERR_JWK_INVALID`.
+    #[inline(never)]
     pub fn from_secret(secret: &[u8], alg: Algorithm, kid: Option<String>) -> Result<Self, Error> {
         Ok(Self {
             alg,
@@ -253,6 +255,7 @@ impl Key {
 
     /// Verifies `signature` over `message` with this key's own algorithm. The signature
     /// length is checked first; HMAC comparison is constant time.
+    #[inline]
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.material {
             KeyMaterial::Hmac(key) => key.verify(message, signature),
@@ -358,6 +361,7 @@ impl KeySet {
         Self::parse_jwks(json, false)
     }
 
+    #[inline(never)]
     fn parse_jwks(json: &str, allow_secrets: bool) -> Result<Self, Error> {
         if json.len() > MAX_JWKS_BYTES {
             return Err(Error::InvalidJwk("jwk set is too large"));
@@ -460,6 +464,7 @@ impl KeySet {
     /// - with a `kid`: the key with that `kid` (else `ERR_JWKS_NO_MATCHING_KEY`), which must
     ///   be for `alg` (else `ERR_JOSE_ALG_NOT_ALLOWED`);
     /// - without: the one key for `alg`; none or several is `ERR_JWKS_NO_MATCHING_KEY`.
+    #[inline]
     pub(crate) fn select(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Key, Error> {
         match kid {
             Some(kid) => {

@@ -22,6 +22,21 @@
 //!
 //! In wasm the crate is `no_std` (`core` and `alloc` only), so that the wasm build of
 //! `revocable-wasm` can leave std out entirely (see that crate); natively it uses std.
+//!
+//! ## Opt-levels: `#[inline]` and `#[inline(never)]`
+//!
+//! The release profile compiles this crate for size (opt-level `"z"`, root Cargo.toml): most of
+//! it is cold (key import, JWK/JWKS, policy and revocation feed parsing, run at setup and per
+//! feed poll). The verify path is not: every function [`Verifier::verify`] and
+//! [`Verifier::recheck`] reach here (token split, base64url, header and claims reading with the
+//! JSON reader, HMAC, key selection, claim and revocation checks) is `#[inline]`, which makes
+//! rustc compile it in the crate that calls it (with optimizations on, an `#[inline]` function
+//! is instantiated in its caller's crate, like a generic one), at that crate's opt-level:
+//! revocable-wasm's 3. The cold entry points revocable-wasm calls (`KeySet::from_jwks_json`,
+//! `Key::from_jwk_json`, `Policy::from_json`, `Verifier::new`, `update_revocations`, ...) are
+//! `#[inline(never)]`: LTO would otherwise inline them into revocable-wasm's exports, where
+//! they would be compiled for speed again. A verify-path function without `#[inline]` is
+//! compiled for size: `make bench` shows it (docs/benchmarks.md "Size").
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -75,6 +75,7 @@ impl Policy {
     ///
     /// This only reads the format; [`crate::Verifier::new`] checks the values (non-empty
     /// issuers, an allow-list that fits the keys, ...).
+    #[inline(never)]
     pub fn from_json(json: &str) -> Result<Self, Error> {
         if json.len() > MAX_POLICY_BYTES {
             return Err(Error::InvalidOptions("policy json is too large"));

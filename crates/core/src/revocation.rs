@@ -170,17 +170,20 @@ impl RevocationSnapshot {
     }
 
     /// Number of entries (all kinds).
+    #[inline]
     pub fn len(&self) -> usize {
         self.jti.len() + self.sid.len() + self.sub.len()
     }
 
     /// True when nothing is revoked.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// `Err(Error::Revoked{claim})` when the claims match an entry: `jti`, then `sid`, then
     /// `sub` with `iat < not_before` (a token without `iat` for such a subject is revoked).
+    #[inline]
     pub fn check(&self, claims: &Claims) -> Result<(), Error> {
         if self.is_empty() {
             return Ok(());

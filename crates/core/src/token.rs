@@ -44,6 +44,7 @@ pub(crate) struct Segments<'t> {
 }
 
 /// Splits a compact JWS: exactly three `.`-separated segments (`ERR_JWT_INVALID` else).
+#[inline]
 pub(crate) fn split(token: &str) -> Result<Segments<'_>, Error> {
     let bytes = token.as_bytes();
     let mut dots = bytes
@@ -84,6 +85,7 @@ pub(crate) struct RawHeader<'h> {
 /// 3. `b64: false` (RFC 7797), `zip`, and `cty: JWT` (nested tokens) are not supported;
 /// 4. `crit`: non-empty, no repeats, no registered names, each name understood
 ///    (`critical`) and present in the header.
+#[inline]
 pub(crate) fn parse_header<'h>(
     json: &'h [u8],
     critical: &[String],
@@ -136,6 +138,7 @@ pub(crate) fn parse_header<'h>(
 }
 
 /// Bit `i` of a 64-bit presence mask (0 past 63; the policy allows at most 64 names).
+#[inline]
 pub(crate) fn bit(i: usize) -> u64 {
     u32::try_from(i)
         .ok()
@@ -144,11 +147,13 @@ pub(crate) fn bit(i: usize) -> u64 {
 }
 
 /// `JWT` or `application/JWT`, case-insensitively (RFC 7519 §5.2).
+#[inline]
 fn is_jwt_media_type(value: &str) -> bool {
     normalize_media_type(value).eq_ignore_ascii_case("jwt")
 }
 
 /// Drops an `application/` prefix (case-insensitively), as RFC 7515 §4.1.9 allows.
+#[inline]
 pub(crate) fn normalize_media_type(value: &str) -> &str {
     const PREFIX: &str = "application/";
     // `get`, not indexing: a str index panic would link core's char-boundary error
@@ -160,11 +165,13 @@ pub(crate) fn normalize_media_type(value: &str) -> &str {
 }
 
 /// RFC 8725 §3.11 `typ` comparison: case-insensitive, `application/` prefix optional.
+#[inline]
 pub(crate) fn typ_matches(token_typ: &str, expected: &str) -> bool {
     normalize_media_type(token_typ).eq_ignore_ascii_case(normalize_media_type(expected))
 }
 
 /// Reads the header object; `reason` is set for the failures that have their own message.
+#[inline]
 pub(crate) fn read_header<'h>(
     json: &'h [u8],
     critical: &[String],
@@ -178,6 +185,7 @@ pub(crate) fn read_header<'h>(
     header
 }
 
+#[inline]
 fn header_members<'h>(
     r: &mut Reader<'h>,
     critical: &[String],

@@ -130,6 +130,7 @@ impl Verifier {
     /// audiences are empty (or contain an empty string), when `algorithms` is empty or shares
     /// no algorithm with the keys, when `typ` is empty, when `critical` names a registered
     /// header parameter, or when `required_claims` / `critical` have more than 64 names.
+    #[inline(never)]
     pub fn new(keys: KeySet, policy: Policy) -> Result<Self, Error> {
         let allowed = validate(&keys, &policy)?;
         Ok(Self {
@@ -142,6 +143,7 @@ impl Verifier {
 
     /// Verifies `token` at `now` (Unix seconds) in the fixed order, including the
     /// revocation snapshot.
+    #[inline]
     pub fn verify(&self, token: &str, now: i64) -> Result<Verified, Error> {
         self.verify_checked(token, now, None)
     }
@@ -149,6 +151,7 @@ impl Verifier {
     /// Like [`Verifier::verify`], with the raw signature check of asymmetric keys delegated
     /// to `host` where it can (everything else, and the checks both paths share, stay
     /// here: see [`SignatureHost`]).
+    #[inline]
     pub fn verify_with_host(
         &self,
         token: &str,
@@ -158,6 +161,7 @@ impl Verifier {
         self.verify_checked(token, now, Some(host))
     }
 
+    #[inline]
     fn verify_checked(
         &self,
         token: &str,
@@ -227,6 +231,7 @@ impl Verifier {
     }
 
     /// The claims policy, in the documented order.
+    #[inline]
     fn check_policy(
         &self,
         parsed: &ParsedClaims,
@@ -250,6 +255,7 @@ impl Verifier {
 
     /// Re-runs only the time-dependent checks (claims policy at `now` and the revocation
     /// snapshot) on claims verified earlier: what a verified-token cache runs on every hit.
+    #[inline]
     pub fn recheck(&self, claims: &Claims, now: i64) -> Result<(), Error> {
         claims::check_times(claims, &self.policy, now)?;
         self.revocations.check(claims)
@@ -257,6 +263,7 @@ impl Verifier {
 
     /// Replaces the key set (JWKS refresh). Same checks as [`Verifier::new`]; on error the
     /// verifier keeps its previous keys.
+    #[inline(never)]
     pub fn set_keys(&mut self, keys: KeySet) -> Result<(), Error> {
         self.allowed = validate(&keys, &self.policy)?;
         self.keys = keys;
@@ -283,6 +290,7 @@ impl Verifier {
     /// keeping one is always safe, and the snapshot stays bounded by `exp + tolerance`.
     ///
     /// On error the previous snapshot stays (`ERR_REVOCATION_FEED_INVALID`).
+    #[inline(never)]
     pub fn update_revocations(&mut self, feed_json: &str, now: i64) -> Result<(), Error> {
         let feed = revocation::parse_feed(feed_json)?;
         let horizon = self.prune_horizon(now);
@@ -293,6 +301,7 @@ impl Verifier {
     }
 
     /// Drops revocation entries no token can still match at `now` (with the tolerance).
+    #[inline(never)]
     pub fn prune_revocations(&mut self, now: i64) {
         let horizon = self.prune_horizon(now);
         self.revocations.prune(horizon);

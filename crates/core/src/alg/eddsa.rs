@@ -40,6 +40,7 @@ pub(crate) fn public_key(x: &[u8]) -> Result<VerifyingKey, Error> {
 }
 
 /// Strict RFC 8032 verification; a signature that is not exactly 64 bytes fails.
+#[inline]
 pub(crate) fn verify(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> bool {
     let Ok(signature) = <&[u8; 64]>::try_from(signature) else {
         return false;

@@ -138,6 +138,7 @@ impl HmacKey {
 
     /// Constant-time MAC check from the precomputed schedule; a tag of the wrong length
     /// fails.
+    #[inline]
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         fn check<M: Mac + Clone>(state: &M, message: &[u8], signature: &[u8]) -> bool {
             let mut mac = state.clone();

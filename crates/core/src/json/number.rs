@@ -38,6 +38,7 @@ pub(crate) enum Round {
     Ceil,
 }
 
+#[inline]
 fn digits(src: &[u8], mut i: usize) -> usize {
     while let Some(b'0'..=b'9') = src.get(i) {
         i += 1;
@@ -48,6 +49,7 @@ fn digits(src: &[u8], mut i: usize) -> usize {
 impl<'a> Number<'a> {
     /// Parses the number at the start of `src`; returns it and its length. The number ends
     /// where the grammar does (what follows is the caller's to check).
+    #[inline]
     pub(crate) fn parse(src: &'a [u8]) -> Result<(Self, usize)> {
         let mut i = usize::from(src.first() == Some(&b'-'));
         let mut integer = Some(0_u64);
@@ -101,15 +103,18 @@ impl<'a> Number<'a> {
 
     /// The number as written.
     #[cfg(test)]
+    #[inline]
     pub(crate) fn text(&self) -> &'a str {
         self.text
     }
 
+    #[inline]
     fn negative(&self) -> bool {
         self.text.starts_with('-')
     }
 
     /// Integer digits then fraction digits (the significand, with leading zeros).
+    #[inline]
     fn significand(&self) -> impl Iterator<Item = u8> + Clone + 'a {
         let bytes = self.text.as_bytes();
         let int = bytes
@@ -122,6 +127,7 @@ impl<'a> Number<'a> {
     }
 
     /// The written exponent (0 when none), clamped to +-[`EXPONENT_LIMIT`].
+    #[inline]
     fn exponent(&self) -> i64 {
         let bytes = self.text.as_bytes();
         let Some(rest) = bytes.get(self.frac_end + 1..) else {
@@ -145,6 +151,7 @@ impl<'a> Number<'a> {
 
     /// How many significand digits stand before the decimal point once the exponent is
     /// applied (may be negative or beyond the digits).
+    #[inline]
     fn point(&self) -> i64 {
         let int_digits = self.int_end - usize::from(self.negative());
         i64::try_from(int_digits)
@@ -153,6 +160,7 @@ impl<'a> Number<'a> {
     }
 
     /// True when the value rounds to an infinite `f64` (what serde_json rejects).
+    #[inline]
     fn beyond_f64(&self) -> bool {
         let leading_zeros = self.significand().take_while(|d| *d == 0).count();
         let mut digits = self.significand().skip(leading_zeros).peekable();
@@ -181,6 +189,7 @@ impl<'a> Number<'a> {
     }
 
     /// `(magnitude of the integer part, saturated to u64; fraction is nonzero)`.
+    #[inline]
     fn integer_part(&self) -> (u64, bool) {
         let point = self.point();
         let mut integer: u64 = 0;
@@ -210,6 +219,7 @@ impl<'a> Number<'a> {
     /// The exact value rounded in `round`'s direction, saturated to the `i64` range
     /// (`1e300` is `i64::MAX`, `-1e300` is `i64::MIN`); and whether it had a nonzero
     /// fraction. For NumericDates.
+    #[inline]
     pub(crate) fn to_i64_rounded(self, round: Round) -> (i64, bool) {
         let (integer, fraction) = match self.integer {
             Some(integer) => (integer, false),
@@ -233,6 +243,7 @@ impl<'a> Number<'a> {
     /// The value when it is written as an integer (no fraction, no exponent) that fits
     /// `i64`, as serde_json deserialized an `i64`. `-0` is `None`: serde_json read it as a
     /// float, which an `i64` field rejects.
+    #[inline]
     pub(crate) fn to_i64(self) -> Option<i64> {
         let magnitude = self.integer?;
         if self.negative() {
@@ -246,6 +257,7 @@ impl<'a> Number<'a> {
     }
 
     /// The value when it is a non-negative integer (as written) that fits `u32`.
+    #[inline]
     pub(crate) fn to_u32(self) -> Option<u32> {
         if self.negative() {
             return None;
