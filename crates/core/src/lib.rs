@@ -63,6 +63,7 @@ mod verifier;
 pub use crate::{
     alg::Algorithm,
     claims::{Audience, Claims},
+    collections::seed_hash_keys,
     error::{ClaimReason, Error},
     host::SignatureHost,
     jwk::{Key, KeySet, KeyUse, SkipReason, SkippedKey, MAX_JWKS_BYTES},

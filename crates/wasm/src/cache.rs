@@ -17,7 +17,10 @@
 //!   cannot change after creation.
 
 use alloc::{string::String, vec::Vec};
-use core::hash::{BuildHasherDefault, Hasher};
+use core::{
+    hash::{BuildHasherDefault, Hasher},
+    sync::atomic::{AtomicBool, Ordering::Relaxed},
+};
 
 use hashbrown::HashMap;
 use revocable_core::{Claims, Error, Verifier};
@@ -101,6 +104,20 @@ fn random_key() -> Option<(u64, u64)> {
         u64::from_le_bytes(k0.try_into().ok()?),
         u64::from_le_bytes(k1.try_into().ok()?),
     ))
+}
+
+/// Seeds revocable-core's hash keys (its maps and the member-name sets of the JSON it reads,
+/// in wasm) from the runtime's randomness, once; while the runtime refuses (a worker outside a
+/// request), the next verification tries again. Natively the core uses std's random keys.
+pub(crate) fn seed_core_hash_keys() {
+    static SEEDED: AtomicBool = AtomicBool::new(false);
+    if SEEDED.load(Relaxed) {
+        return;
+    }
+    if let Some((k0, k1)) = random_key() {
+        revocable_core::seed_hash_keys(k0, k1);
+        SEEDED.store(true, Relaxed);
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

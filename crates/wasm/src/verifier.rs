@@ -95,6 +95,7 @@ impl JsVerifier {
         token: &str,
         now: i64,
     ) -> Result<Verified, Error> {
+        crate::cache::seed_core_hash_keys();
         match host {
             Some(host) => inner.verify_with_host(token, now, &Host(host)),
             None => inner.verify(token, now),

@@ -274,6 +274,43 @@ fn revocation_feed_revokes_by_jti_sid_and_sub() {
     assert!(v.verify(&token, now()).is_ok());
 }
 
+/// Objects of more than 16 members are checked for repeated names with a hash set under the
+/// keys revocable-wasm seeds from `crypto.getRandomValues` on its first verification: a
+/// repeat is still found in a large header and payload, and a large clean one verifies.
+#[wasm_bindgen_test]
+fn many_members_are_checked_for_repeats_under_seeded_hash_keys() {
+    let k = key(Algorithm::EdDsa, 9, 32);
+    let v = JsVerifier::from_jwks(&jwks(&[&k]), POLICY).expect("verifier");
+    // Verifies once (seeding the keys), then again with maps created under the new keys.
+    let many: Map<String, Value> = (0..40).map(|i| (format!("m{i}"), json!(i))).collect();
+    for _ in 0..2 {
+        let token = k
+            .sign(&claims(Value::Object(many.clone())), None)
+            .expect("sign");
+        assert!(v.verify(&token, now()).is_ok());
+    }
+    let header = format!(
+        r#"{{"alg":"EdDSA","kid":"{}",{}"m7":0}}"#,
+        k.kid(),
+        (0..30).map(|i| format!(r#""m{i}":0,"#)).collect::<String>()
+    );
+    let payload = serde_json::to_string(&claims(json!({}))).expect("claims");
+    let token = k
+        .sign_parts(header.as_bytes(), payload.as_bytes())
+        .expect("sign");
+    expect_code(v.verify(&token, now()), "ERR_JWS_INVALID");
+    let mut body = serde_json::to_string(&claims(Value::Object(many))).expect("claims");
+    body.pop();
+    body.push_str(r#","m3":1}"#);
+    let token = k
+        .sign_parts(
+            format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, k.kid()).as_bytes(),
+            body.as_bytes(),
+        )
+        .expect("sign");
+    expect_code(v.verify(&token, now()), "ERR_JWT_INVALID");
+}
+
 /// Minimal base64url (no padding) decoder for the test's HMAC secret.
 fn b64url_decode(text: &str) -> Vec<u8> {
     let value = |c: u8| -> u32 {
