@@ -24,7 +24,7 @@
 use alloc::{string::String, vec::Vec};
 
 use crate::{
-    json::{Malformed, Reader, Round, SeenNames, Value},
+    json::{Malformed, Reader, Round, Value},
     token::bit,
     ClaimReason, Error, Policy,
 };
@@ -191,7 +191,7 @@ pub(crate) fn read_claims(
     repeated: &mut bool,
 ) -> Result<ParsedClaims, Malformed> {
     let mut r = Reader::from_str(payload);
-    let parsed = claims_members(&mut r, required, repeated);
+    let parsed = claims_members(&mut r, required);
     if parsed.is_err() && r.repeated_name() {
         *repeated = true;
     }
@@ -199,21 +199,12 @@ pub(crate) fn read_claims(
 }
 
 #[inline]
-fn claims_members(
-    r: &mut Reader<'_>,
-    required: &[String],
-    repeated: &mut bool,
-) -> Result<ParsedClaims, Malformed> {
+fn claims_members(r: &mut Reader<'_>, required: &[String]) -> Result<ParsedClaims, Malformed> {
     let mut claims = Claims::default();
     let mut invalid = 0_u16;
     let mut required_present = 0_u64;
-    let mut seen = SeenNames::default();
     let mut members = r.object()?;
     while let Some(name) = r.member(&mut members)? {
-        if !seen.insert(name.clone()) {
-            *repeated = true;
-            return Err(Malformed);
-        }
         for (i, wanted) in required.iter().enumerate() {
             if *wanted == name {
                 required_present |= bit(i);

@@ -78,6 +78,12 @@ pub(crate) struct Items {
     first: bool,
 }
 
+/// An object being read: where its members stand, and the names read so far.
+pub(crate) struct Members<'a> {
+    items: Items,
+    seen: SeenNames<'a>,
+}
+
 /// A member value as the typed readers need it: scalars, and arrays of strings. Any other
 /// array, and every object, is skipped (strictly) into `Other`.
 #[derive(Debug)]
@@ -182,10 +188,13 @@ impl<'a> Reader<'a> {
 
     /// Opens an object (`{`); read its members with [`Reader::member`].
     #[inline]
-    pub(crate) fn object(&mut self) -> Result<Items> {
+    pub(crate) fn object(&mut self) -> Result<Members<'a>> {
         self.expect(b'{')?;
         self.enter()?;
-        Ok(Items { first: true })
+        Ok(Members {
+            items: Items { first: true },
+            seen: SeenNames::default(),
+        })
     }
 
     /// Opens an array (`[`); read its elements after each true [`Reader::element`].
@@ -197,15 +206,20 @@ impl<'a> Reader<'a> {
     }
 
     /// The next member's name (its `:` consumed: read the value next), or `None` once the
-    /// object's `}` is consumed. Repeated names are the caller's to check ([`SeenNames`]):
-    /// the typed readers report them with their own message.
+    /// object's `}` is consumed. A name the object already had fails, and
+    /// [`Reader::repeated_name`] then says so (the typed readers report it with their own
+    /// message): no object is ever read with a member twice.
     #[inline]
-    pub(crate) fn member(&mut self, items: &mut Items) -> Result<Option<Cow<'a, str>>> {
-        if !self.next_item(items, b'}')? {
+    pub(crate) fn member(&mut self, members: &mut Members<'a>) -> Result<Option<Cow<'a, str>>> {
+        if !self.next_item(&mut members.items, b'}')? {
             return Ok(None);
         }
         let name = self.string()?;
         self.expect(b':')?;
+        if !members.seen.insert(name.clone()) {
+            self.repeated = true;
+            return Err(Malformed);
+        }
         Ok(Some(name))
     }
 
@@ -532,12 +546,8 @@ mod tests {
         Ok(match r.peek() {
             Some(b'{') => {
                 let mut items = r.object()?;
-                let mut names = SeenNames::default();
                 let mut members = Vec::new();
                 while let Some(name) = r.member(&mut items)? {
-                    if !names.insert(name.clone()) {
-                        return Err(Malformed);
-                    }
                     members.push((name.into_owned(), tree(r)?));
                 }
                 Tree::Object(members)

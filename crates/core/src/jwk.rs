@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 use crate::{
     alg::{eddsa, hmac::HmacKey, AlgSet},
     b64,
-    json::{JsonObject, Malformed, Reader, SeenNames, Value},
+    json::{JsonObject, Malformed, Reader, Value},
     Algorithm, Error,
 };
 
@@ -543,12 +543,8 @@ impl RawJwk {
 
     fn read_set(r: &mut Reader<'_>) -> Result<Vec<Self>, Malformed> {
         let mut keys = None;
-        let mut seen = SeenNames::default();
         let mut members = r.object()?;
         while let Some(name) = r.member(&mut members)? {
-            if !seen.insert(name.clone()) {
-                return Err(Malformed);
-            }
             if name == "keys" {
                 let mut list = Vec::new();
                 let mut items = r.array()?;
@@ -566,12 +562,8 @@ impl RawJwk {
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let mut jwk = Self::default();
         let mut kty = None;
-        let mut seen = SeenNames::default();
         let mut members = r.object()?;
         while let Some(name) = r.member(&mut members)? {
-            if !seen.insert(name.clone()) {
-                return Err(Malformed);
-            }
             let text = |r: &mut Reader<'_>| r.optional_string().map(|s| s.map(String::from));
             let secret = |r: &mut Reader<'_>| {
                 // Owned straight into a zeroizing string (escaped text is decoded into a

@@ -3,7 +3,7 @@
 use alloc::{string::String, vec, vec::Vec};
 
 use crate::{
-    json::{Malformed, Reader, SeenNames, Value},
+    json::{Malformed, Reader, Value},
     Algorithm, Error,
 };
 
@@ -160,13 +160,18 @@ impl Policy {
 fn read_policy(r: &mut Reader<'_>, reason: &mut &'static str) -> Result<Policy, Malformed> {
     let mut policy = Policy::new(Vec::<String>::new(), Vec::<String>::new());
     let (mut issuer, mut audience) = (false, false);
-    let mut seen = SeenNames::default();
     let mut members = r.object()?;
-    while let Some(name) = r.member(&mut members)? {
-        if !seen.insert(name.clone()) {
-            *reason = "a policy member is repeated";
-            return Err(Malformed);
-        }
+    loop {
+        let name = match r.member(&mut members) {
+            Ok(Some(name)) => name,
+            Ok(None) => break,
+            Err(err) => {
+                if r.repeated_name() {
+                    *reason = "a policy member is repeated";
+                }
+                return Err(err);
+            }
+        };
         match name.as_ref() {
             "issuer" => {
                 *reason = "issuer must be a string or an array of strings";

@@ -8,7 +8,7 @@ use alloc::{borrow::ToOwned, string::String, vec::Vec};
 
 use crate::{
     collections::HashMap,
-    json::{Malformed, Reader, SeenNames},
+    json::{Malformed, Reader},
     Claims, Error,
 };
 
@@ -234,12 +234,8 @@ pub(crate) fn read_feed(json: &str) -> Result<RevocationFeed, Malformed> {
     let mut r = Reader::from_str(json);
     let mut feed = RevocationFeed::default();
     let mut generated_at = None;
-    let mut seen = SeenNames::default();
     let mut members = r.object()?;
     while let Some(name) = r.member(&mut members)? {
-        if !seen.insert(name.clone()) {
-            return Err(Malformed);
-        }
         match name.as_ref() {
             "generated_at" => generated_at = Some(integer(&mut r)?),
             "jti" => feed.jti = entries(&mut r, read_entry)?,
@@ -291,12 +287,8 @@ fn read_members(
     subject: bool,
 ) -> Result<(String, i64, Option<i64>), Malformed> {
     let (mut id, mut exp, mut not_before) = (None, None, None);
-    let mut seen = SeenNames::default();
     let mut members = r.object()?;
     while let Some(name) = r.member(&mut members)? {
-        if !seen.insert(name.clone()) {
-            return Err(Malformed);
-        }
         match name.as_ref() {
             "id" => id = Some(r.string()?.into_owned()),
             "exp" => exp = Some(integer(r)?),

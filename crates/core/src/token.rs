@@ -10,7 +10,7 @@
 use alloc::{borrow::Cow, string::String, vec::Vec};
 
 use crate::{
-    json::{Malformed, Reader, SeenNames, Value},
+    json::{Malformed, Reader, Value},
     Algorithm, Error,
 };
 
@@ -192,13 +192,8 @@ fn header_members<'h>(
     reason: &mut &'static str,
 ) -> Result<RawHeader<'h>, Malformed> {
     let mut header = RawHeader::default();
-    let mut seen = SeenNames::default();
     let mut members = r.object()?;
     while let Some(name) = r.member(&mut members)? {
-        if !seen.insert(name.clone()) {
-            *reason = "header repeats a member name";
-            return Err(Malformed);
-        }
         let value = match name.as_ref() {
             "alg" | "kid" | "typ" | "cty" | "crit" | "b64" => r.value()?,
             "zip" => {
