@@ -195,6 +195,8 @@ test('sessions endpoint: malformed JSON, wrong types, bad sub, bad scope, overri
     ['{"sub":"a\\r\\nSet-Cookie: x=1"}', 'CRLF in sub'],
     ['{"sub":"a\\u0000b"}', 'NUL in sub'],
     ['{"sub":"a","sub":"b"}', 'duplicate sub'],
+    ['{"sub":"."}', 'sub a dot segment'],
+    ['{"sub":".."}', 'sub a double-dot segment'],
     ['{"sub":"a","extra":1}', 'unknown field'],
     ['{"sub":"a","scope":7}', 'scope not a string'],
     ['{"sub":"a","scope":""}', 'empty scope'],

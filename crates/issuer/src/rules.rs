@@ -315,6 +315,12 @@ pub fn validate_subject(sub: &str) -> Result<(), Invalid> {
     if sub.chars().any(char::is_control) {
         return Err(Invalid("sub must not contain control characters"));
     }
+    // The per-user endpoints take the sub as a path segment (`/v1/users/{sub}/...`), and URL
+    // parsing removes `.` and `..` segments, percent-encoded or not (WHATWG URL): a user
+    // called `..` could never be listed or logged out everywhere.
+    if sub == "." || sub == ".." {
+        return Err(Invalid("sub must not be . or .. (not in a URL path)"));
+    }
     Ok(())
 }
 
@@ -745,6 +751,7 @@ mod tests {
         assert!(validate_subject("alice@example.com").is_ok());
         assert!(validate_subject("ünïcødé 用户").is_ok());
         assert!(validate_subject(&"x".repeat(256)).is_ok());
+        assert!(validate_subject("...").is_ok() && validate_subject(".a").is_ok());
         assert!(validate_subject("").is_err());
         assert!(validate_subject(&"x".repeat(257)).is_err());
         assert!(
@@ -757,6 +764,8 @@ mod tests {
             "tab\there",
             "del\u{7f}",
             "c1\u{85}",
+            ".",
+            "..",
         ] {
             assert!(validate_subject(bad).is_err(), "{bad:?}");
         }
