@@ -80,7 +80,17 @@ export async function fetchText({ fetch: fetchImpl, url, source, headers, timeou
       method: 'GET',
       headers: { accept: 'application/json', ...headers },
       signal: controller.signal,
+      // Redirects are not followed: the feed request carries the service key, which a
+      // redirect (same-origin in every runtime, cross-origin in some) would hand to another
+      // URL, and both documents are served by the issuer at the configured address.
+      redirect: 'manual',
     });
+    // `manual`: a 3xx here in Node and workerd; an opaque redirect with status 0 in browsers.
+    const redirected = response.status >= 300 && response.status < 400 && response.status !== 304;
+    if (redirected || response.type === 'opaqueredirect') {
+      await response.body?.cancel().catch(() => {});
+      throw fail('ERR_REMOTE_STATUS', `redirect not followed (http status ${response.status})`, { status: response.status });
+    }
     if (response.status === 304) {
       await response.body?.cancel().catch(() => {});
       return { status: 304, headers: response.headers };

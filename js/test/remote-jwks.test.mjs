@@ -29,6 +29,7 @@ function issuer(req, res) {
   if (req.url !== '/.well-known/jwks.json') return void res.writeHead(404).end();
   if (mode === 'down') return void res.writeHead(503).end('maintenance');
   if (mode === 'hang') return; // never answers
+  if (mode === 'redirect') return void res.writeHead(301, { location: '/keys-moved.json' }).end();
   if (mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"nope"}');
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
 }
@@ -181,6 +182,12 @@ test('keys older than jwksMaxAgeMs are refreshed in the background', async () =>
   await sleep(150);
   verifier.verify(token);
   await waitFor(() => jwksRequests() === 2, 'the max-age refetch');
+});
+
+test('a redirect is not followed (the JWKS address is the configured one)', async () => {
+  mode = 'redirect';
+  await assert.rejects(remote(), { code: 'ERR_REMOTE_STATUS', status: 301, source: 'jwks' });
+  assert.equal(server.requests.filter((r) => r.url === '/keys-moved.json').length, 0);
 });
 
 test('first fetch failures reject createVerifier with a RemoteSourceError', async () => {

@@ -11,6 +11,7 @@ let key;
 let feed;
 let version;
 let mode;
+let redirectTo;
 let server;
 const cleanups = [];
 
@@ -23,6 +24,7 @@ beforeEach(async () => {
   version = 1;
   mode = 'ok';
   server = await serve((req, res) => {
+    if (mode === 'redirect' && req.url === '/v1/revocations') return void res.writeHead(307, { location: redirectTo }).end();
     if (req.url !== '/v1/revocations') return void res.writeHead(404).end();
     if (req.headers.authorization !== `Bearer ${SERVICE_KEY}`) return void res.writeHead(401).end();
     if (mode === 'down') return void res.writeHead(502).end();
@@ -138,6 +140,33 @@ test('the first poll must succeed: wrong service key or feed down rejects create
   });
   mode = 'down';
   await assert.rejects(polling(), { code: 'ERR_REMOTE_STATUS', source: 'revocations' });
+});
+
+test('a redirect is not followed: the service key goes to the configured URL only', async (t) => {
+  const elsewhere = await serve((req, res) => res.end(JSON.stringify(feed)));
+  t.after(() => elsewhere.close());
+  mode = 'redirect';
+  for (const target of [`${server.url}/moved`, `${elsewhere.url}/v1/revocations`]) {
+    redirectTo = target;
+    await assert.rejects(polling(), (err) => {
+      assert.ok(err instanceof RemoteSourceError);
+      assert.equal(err.code, 'ERR_REMOTE_STATUS');
+      assert.equal(err.status, 307);
+      assert.match(err.message, /redirect not followed/);
+      return true;
+    });
+  }
+  assert.equal(server.requests.filter((r) => r.url === '/moved').length, 0, 'same-origin target never asked');
+  assert.equal(elsewhere.requests.length, 0, 'cross-origin target never asked');
+  // A verifier that polls fine keeps its snapshot when the feed starts redirecting.
+  mode = 'ok';
+  const verifier = await polling();
+  mode = 'redirect';
+  redirectTo = `${elsewhere.url}/v1/revocations`;
+  await waitFor(() => verifier.status().revocations.stale, 'a refused redirect');
+  assert.equal(verifier.status().revocations.lastError.code, 'ERR_REMOTE_STATUS');
+  assert.equal(verifier.status().revocations.entries, 1);
+  assert.equal(elsewhere.requests.length, 0);
 });
 
 test('entries already past their exp are dropped', async () => {
