@@ -268,6 +268,32 @@ test('revoking an access token puts its jti in the feed until its exp; the sessi
   assert.equal((await api.refresh(s.refresh_token)).status, 200, 'access-token revocation does not end the session');
 });
 
+test('revoking access tokens one by one: 8 per session, then the session ends (the feed stays bounded)', async () => {
+  const sub = freshSub('jti-bound');
+  const s = await newSession({ sub });
+  let { refresh_token: refresh, access_token: access } = s;
+  const jtis = [];
+  for (let i = 0; i < 8; i++) {
+    assert.equal((await api.revoke(access, 'access_token')).status, 200);
+    jtis.push(payload(access).jti);
+    const next = await api.refresh(refresh);
+    assert.equal(next.status, 200, next.text);
+    ({ refresh_token: refresh, access_token: access } = next.json);
+  }
+  const listed = (await api.feed()).json;
+  assert.deepEqual(jtis.filter((id) => listed.jti.some((e) => e.id === id)), jtis, 'all 8 listed');
+  assert.ok(!listed.sid.some((e) => e.id === s.session_id), 'the session still lives');
+  // The ninth ends the session: its sid entry covers every token, no ninth jti entry.
+  assert.equal((await api.revoke(access, 'access_token')).status, 200);
+  const feed = (await api.feed()).json;
+  assert.ok(feed.sid.some((e) => e.id === s.session_id), 'sid entry');
+  assert.ok(!feed.jti.some((e) => e.id === payload(access).jti), 'no ninth jti entry');
+  const refused = await api.refresh(refresh);
+  assert.equal(refused.status, 400);
+  assert.equal(refused.json.error, 'invalid_grant');
+  assert.deepEqual((await api.sessions(sub)).json.sessions, []);
+});
+
 test('feed: service key, ETag and 304, entries kept until their exp', async () => {
   const first = await api.feed();
   assert.equal(first.status, 200);

@@ -387,7 +387,8 @@ async fn refresh<K: Kv>(
 
 /// `POST /oauth/revoke` (RFC 7009): 200 whatever the token, once it is well-formed as a
 /// request. A refresh token ends its session; an access token of this issuer that still
-/// verifies is revoked by `jti` until its `exp`. `token_type_hint` is not needed: the two
+/// verifies is revoked by `jti` until its `exp` (up to a bound per session, past which its
+/// session ends: [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). `token_type_hint` is not needed: the two
 /// token shapes cannot be confused.
 async fn revoke<K: Kv>(
     config: &Config,
@@ -416,11 +417,18 @@ async fn revoke<K: Kv>(
         }
     } else if token.len() <= MAX_TOKEN_BYTES {
         // Only tokens this issuer signed and that are still valid get a feed entry: anyone
-        // may call this endpoint, and the feed must not fill with junk.
+        // may call this endpoint, and the feed must not fill with junk. Every access token
+        // of this issuer carries its session's `sid`, which bounds the entries per session
+        // (rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION).
         if let Ok(verified) = config.verifier.verify(token, now) {
-            if let (Some(jti), Some(exp)) = (verified.claims.jti.as_deref(), verified.claims.exp) {
-                if !jti.is_empty() && jti.len() <= 128 {
-                    store.revoke_jti(jti, exp, now).await?;
+            let claims = &verified.claims;
+            if let (Some(jti), Some(exp), Some(sid)) =
+                (claims.jti.as_deref(), claims.exp, claims.sid.as_deref())
+            {
+                if !jti.is_empty() && jti.len() <= 128 && tokens::looks_like_id(sid) {
+                    store
+                        .revoke_access_token(sid, jti, exp, now, &config.lifetimes)
+                        .await?;
                 }
             }
         }

@@ -37,6 +37,16 @@ pub const MAX_SCOPE_BYTES: usize = 1024;
 /// session records) small: every verifier parses every token.
 pub const MAX_CLAIMS_BYTES: usize = 4096;
 
+/// Most access tokens of one session revoked one by one (RFC 7009, by `jti`) that the feed
+/// lists at once. Anyone holding a session's access tokens may revoke them, without a
+/// credential, and every refresh mints a new one: without a bound, one session could fill the
+/// feed, which every verifier downloads and which has a size limit (4 MiB in the npm
+/// package), so that verifiers stop taking in revocations. The next revocation of an access
+/// token of such a session ends the session instead (one `sid` entry covers all its tokens),
+/// so the feed grows by at most this plus one entries per session, and sessions are created
+/// only through the service-key API.
+pub const MAX_REVOKED_ACCESS_TOKENS_PER_SESSION: usize = 8;
+
 /// Claims the issuer sets itself; extra claims may not use these names.
 pub const RESERVED_CLAIMS: [&str; 9] = [
     "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "sid", "scope",
@@ -238,6 +248,35 @@ pub fn subject_entry(sub: &str, now_ms: i64, lifetimes: &Lifetimes) -> SubjectEn
 /// Feed `exp` of a revoked access token: its own `exp`.
 pub fn jti_entry_exp(token_exp: i64) -> i64 {
     token_exp
+}
+
+/// What revoking one valid access token of a session (RFC 7009) writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessTokenRevocation {
+    /// A `jti` entry until the token's `exp`.
+    Jti,
+    /// Nothing: the session was revoked and its `sid` entry is listed past the token's `exp`.
+    CoveredBySession,
+    /// End the session: it already has [`MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`] `jti`
+    /// entries listed.
+    EndSession,
+}
+
+/// Decides how to revoke an access token with `token_exp` of a session that was revoked at
+/// `session_revoked_at` (if this location knows it) and has `listed_jti_entries` entries.
+pub fn decide_access_token_revocation(
+    token_exp: i64,
+    session_revoked_at: Option<i64>,
+    listed_jti_entries: usize,
+    lifetimes: &Lifetimes,
+) -> AccessTokenRevocation {
+    if session_revoked_at.is_some_and(|at| token_exp <= sid_entry_exp(at, lifetimes)) {
+        return AccessTokenRevocation::CoveredBySession;
+    }
+    if listed_jti_entries >= MAX_REVOKED_ACCESS_TOKENS_PER_SESSION {
+        return AccessTokenRevocation::EndSession;
+    }
+    AccessTokenRevocation::Jti
 }
 
 /// KV TTL for a record whose meaning ends at `until`: the record may vanish at `until`
@@ -641,6 +680,47 @@ mod tests {
         let e = subject_entry("alice", 1_000_999, &LT);
         assert_eq!((e.id.as_str(), e.not_before, e.exp), ("alice", 1000, 1300));
         assert_eq!(jti_entry_exp(4242), 4242);
+    }
+
+    #[test]
+    fn access_token_revocation_is_bounded_per_session() {
+        use AccessTokenRevocation::{CoveredBySession, EndSession, Jti};
+        let max = MAX_REVOKED_ACCESS_TOKENS_PER_SESSION;
+        // A live session: jti entries up to the bound, then the session ends.
+        assert_eq!(decide_access_token_revocation(1300, None, 0, &LT), Jti);
+        assert_eq!(
+            decide_access_token_revocation(1300, None, max - 1, &LT),
+            Jti
+        );
+        assert_eq!(
+            decide_access_token_revocation(1300, None, max, &LT),
+            EndSession
+        );
+        assert_eq!(
+            decide_access_token_revocation(1300, None, 10 * max, &LT),
+            EndSession
+        );
+        // A revoked session's sid entry lists it until revoked_at + access lifetime + window:
+        // a token expiring by then needs no entry of its own, whatever the count.
+        let until = sid_entry_exp(1000, &LT);
+        assert_eq!(
+            decide_access_token_revocation(until, Some(1000), max, &LT),
+            CoveredBySession
+        );
+        assert_eq!(
+            decide_access_token_revocation(1300, Some(1000), 0, &LT),
+            CoveredBySession
+        );
+        // One expiring later (minted after the revocation at a location that had not seen it,
+        // or under a longer access lifetime) still gets its own entry.
+        assert_eq!(
+            decide_access_token_revocation(until + 1, Some(1000), 0, &LT),
+            Jti
+        );
+        assert_eq!(
+            decide_access_token_revocation(until + 1, Some(1000), max, &LT),
+            EndSession
+        );
     }
 
     #[test]

@@ -706,3 +706,62 @@ fn scope_narrowing_on_refresh() {
 
 #[path = "issuer/properties.rs"]
 mod properties;
+
+/// Review finding: anyone holding a session's access tokens may revoke them (RFC 7009, no
+/// credential) and every refresh mints a new one, so one session could fill the feed that
+/// every verifier downloads (and refuses past its size limit). Each session gets at most
+/// MAX_REVOKED_ACCESS_TOKENS_PER_SESSION `jti` entries; the next revocation ends the session,
+/// whose one `sid` entry covers all its tokens, and revoking them afterwards writes nothing.
+#[test]
+fn revoking_access_tokens_one_by_one_is_bounded_per_session() {
+    use revocable_issuer::rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION as MAX;
+    let mut issuer = Issuer::new();
+    let other = issuer.create(json!({"sub": "bystander"}));
+    let first = issuer.create(json!({"sub": "flood"}));
+    let sid = s(&first["session_id"]);
+    let (mut refresh, mut access) = (s(&first["refresh_token"]), s(&first["access_token"]));
+    let mut revoked = Vec::new();
+    for i in 0..MAX {
+        assert_eq!(issuer.revoke(&access), 200);
+        // A retry of the same revocation is not another entry.
+        assert_eq!(issuer.revoke(&access), 200);
+        assert_eq!(ids(&issuer.feed(), "jti").len(), i + 1);
+        revoked.push(access);
+        issuer.advance(1);
+        let (status, next) = issuer.refresh(&refresh);
+        assert_eq!(status, 200, "{next}");
+        (refresh, access) = (s(&next["refresh_token"]), s(&next["access_token"]));
+    }
+    let jti_entries = ids(&issuer.feed(), "jti");
+    for token in &revoked {
+        let jti = s(&issuer.access_claims(token)["jti"]);
+        assert!(jti_entries.contains(&jti), "the feed lists jti {jti}");
+    }
+    assert!(
+        ids(&issuer.feed(), "sid").is_empty(),
+        "the session is still live"
+    );
+
+    // One more: the session ends instead of a ninth entry.
+    assert_eq!(issuer.revoke(&access), 200);
+    let feed = issuer.feed();
+    assert_eq!(ids(&feed, "jti").len(), MAX);
+    assert_eq!(ids(&feed, "sid"), vec![sid]);
+    let (status, body) = issuer.refresh(&refresh);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert!(issuer.sessions("flood").is_empty());
+
+    // The session's revocation covers its tokens: revoking them now writes nothing.
+    let before = issuer.kv().dump();
+    for token in revoked.iter().chain([&access]) {
+        assert_eq!(issuer.revoke(token), 200);
+    }
+    assert_eq!(issuer.kv().dump(), before);
+
+    // Another user's session is untouched.
+    assert_eq!(issuer.sessions("bystander"), vec![s(&other["session_id"])]);
+    assert_eq!(issuer.refresh(&s(&other["refresh_token"])).0, 200);
+}

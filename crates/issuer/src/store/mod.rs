@@ -153,8 +153,14 @@ fn logout_key(user: &str) -> String {
     format!("logout:{user}")
 }
 const FEED_PREFIX: &str = "feed:";
-fn feed_jti_key(jti: &str) -> String {
-    format!("feed:jti:{jti}")
+/// The session id in the key lets one `list` count a session's revoked access tokens
+/// ([`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). Session ids have a fixed alphabet
+/// without `:`, so the `jti` is what follows the first `:` after the prefix.
+fn feed_jti_key(sid: &str, jti: &str) -> String {
+    format!("feed:jti:{sid}:{jti}")
+}
+fn feed_jti_prefix(sid: &str) -> String {
+    format!("feed:jti:{sid}:")
 }
 fn feed_sid_key(sid: &str) -> String {
     format!("feed:sid:{sid}")
@@ -554,17 +560,64 @@ impl<K: Kv> Store<K> {
         Ok(out)
     }
 
-    /// Revokes one access token by `jti` until its `exp`.
-    pub async fn revoke_jti(&self, jti: &str, token_exp: i64, now: i64) -> Result<(), StoreError> {
-        let exp = rules::jti_entry_exp(token_exp);
-        self.kv
-            .put(
-                &feed_jti_key(jti),
-                "",
-                rules::feed_ttl(exp, now),
-                to_value(&FeedMeta { exp }),
-            )
-            .await
+    /// Revokes one valid access token of session `sid` (RFC 7009): by `jti` until its `exp`,
+    /// unless the session's revocation already covers it, or the session has as many `jti`
+    /// entries listed as [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`] allows, which ends
+    /// the session instead. A session this location does not know (yet) gets the `jti` entry.
+    pub async fn revoke_access_token(
+        &self,
+        sid: &str,
+        jti: &str,
+        token_exp: i64,
+        now: i64,
+        lifetimes: &Lifetimes,
+    ) -> Result<rules::AccessTokenRevocation, StoreError> {
+        let (owner, listed) = join(
+            self.session_owner(sid),
+            self.kv.list(&feed_jti_prefix(sid), None),
+        )
+        .await;
+        let owner = owner?;
+        // One page (1000 keys) is far more than the bound: no need to page on.
+        let listed = listed?.keys;
+        let key = feed_jti_key(sid, jti);
+        if listed.iter().any(|k| k.name == key) {
+            // Revoked before (a client's retry): not another entry towards the bound.
+            return Ok(rules::AccessTokenRevocation::Jti);
+        }
+        let listed = listed.len();
+        let revoked_at = match &owner {
+            Some(owner) => parse::<RevokedRecord>(
+                self.kv.get(&revoked_key(&owner.user, sid)).await?,
+                "revocation marker",
+            )?
+            .map(|r| r.revoked_at),
+            None => None,
+        };
+        let decision =
+            rules::decide_access_token_revocation(token_exp, revoked_at, listed, lifetimes);
+        match (decision, owner) {
+            (rules::AccessTokenRevocation::CoveredBySession, _) => {}
+            (rules::AccessTokenRevocation::EndSession, Some(owner)) => {
+                self.revoke_session(&owner.user, sid, owner.session_expires, now, lifetimes)
+                    .await?;
+            }
+            // Jti, or EndSession for a session whose owner record this location does not
+            // see: the entry is the revocation asked for.
+            _ => {
+                let exp = rules::jti_entry_exp(token_exp);
+                self.kv
+                    .put(
+                        &key,
+                        "",
+                        rules::feed_ttl(exp, now),
+                        to_value(&FeedMeta { exp }),
+                    )
+                    .await?;
+                return Ok(rules::AccessTokenRevocation::Jti);
+            }
+        }
+        Ok(decision)
     }
 
     /// The revocation feed at `now`: one `list` over `feed:` (one call per 1000 entries),
@@ -575,8 +628,11 @@ impl<K: Kv> Store<K> {
         for key in keys {
             let corrupt = StoreError::Corrupt("feed entry metadata");
             let meta = key.metadata.ok_or(corrupt)?;
-            if let Some(id) = key.name.strip_prefix("feed:jti:") {
+            if let Some(rest) = key.name.strip_prefix("feed:jti:") {
                 let m: FeedMeta = serde_json::from_value(meta).map_err(|_| corrupt)?;
+                // `<sid>:<jti>`; a key without the sid (written before the sid was part of
+                // the key, still in a persisted local KV) is the jti alone.
+                let id = rest.split_once(':').map_or(rest, |(_sid, id)| id);
                 jti.push(FeedEntry {
                     id: id.to_owned(),
                     exp: m.exp,
@@ -653,7 +709,7 @@ mod tests {
         assert_eq!(sid_key("s"), "sid:s");
         assert_eq!(revoked_key("u", "s"), "revoked:u:s");
         assert_eq!(logout_key("u"), "logout:u");
-        assert_eq!(feed_jti_key("j"), "feed:jti:j");
+        assert_eq!(feed_jti_key("s", "j:k"), "feed:jti:s:j:k");
         assert_eq!(feed_sid_key("s"), "feed:sid:s");
         assert_eq!(feed_sub_key("u"), "feed:sub:u");
         assert!(feed_sub_key("u").starts_with(FEED_PREFIX));
