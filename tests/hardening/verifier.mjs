@@ -130,8 +130,10 @@ export const FAULTS = {
     code: 'ERR_REMOTE_UNREACHABLE',
     serve: (req, res, socket) => socket.destroy(),
   },
+  // Redirects are never followed (the feed request carries the service key): the first 302
+  // is the failure, so a loop costs one request.
   'a redirect loop': {
-    code: 'ERR_REMOTE_UNREACHABLE',
+    code: 'ERR_REMOTE_STATUS',
     serve: (req, res) => res.writeHead(302, { location: req.url }).end(),
   },
   'a huge declared body (50 MB)': {
