@@ -175,11 +175,15 @@ test('concurrent requests when a poll is due are all answered, with one feed req
   assert.equal((await through(s.access_token)).status, 200);
   await sleep(INTERVAL_MS + 100);
   const log = issuer.output().length;
+  const started = Date.now();
   const statuses = await Promise.all(Array.from({ length: 20 }, () => through(s.access_token).then((r) => r.status)));
+  const took = Date.now() - started;
   assert.deepEqual(statuses, Array(20).fill(200));
   // wrangler logs every request the issuer serves (a moment after answering it): the burst
-  // made exactly one feed poll, shared by the 20 requests.
+  // made one feed poll, shared by the 20 requests; a burst that a loaded machine stretched
+  // past the interval may rightly make one more per interval it lasted.
   const polls = () => issuer.output().slice(log).match(/GET \/v1\/revocations/g) ?? [];
-  for (let i = 0; i < 20 && polls().length === 0; i += 1) await sleep(50);
-  assert.equal(polls().length, 1, `${polls().length} feed requests for one burst`);
+  for (let i = 0; i < 100 && polls().length === 0; i += 1) await sleep(50);
+  const allowed = 1 + Math.floor(took / INTERVAL_MS);
+  assert.ok(polls().length >= 1 && polls().length <= allowed, `${polls().length} feed requests for one burst of ${took} ms`);
 });

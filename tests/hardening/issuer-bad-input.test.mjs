@@ -209,7 +209,7 @@ function cases({ rt, at, sid, sk }) {
   add('the real refresh token plus one character', form(`grant_type=refresh_token&refresh_token=${rt}A`), { status: 400, error: 'invalid_grant' });
   add('the real refresh token with padding', form(`grant_type=refresh_token&refresh_token=${rt}%3D`), { status: 400, error: 'invalid_grant' });
   add('an access token as the refresh token', form(`grant_type=refresh_token&refresh_token=${at}`), { status: 400, error: 'invalid_grant' });
-  add('the real refresh token in lowercase', form(`grant_type=refresh_token&refresh_token=${rt.toLowerCase()}`), { status: 400, error: 'invalid_grant' });
+  add('the real refresh token in lowercase', form(`grant_type=refresh_token&refresh_token=${rt.toLowerCase() === rt ? `${rt}x` : rt.toLowerCase()}`), { status: 400, error: 'invalid_grant' });
 
   // Bad scopes with the real token: refused before anything is written.
   for (const scope of ['admin', 'read admin', 'read  write', ' read', 'read ', 're"ad', 're\\ad', 'ré', 'a'.repeat(1025)]) {
@@ -237,7 +237,7 @@ function cases({ rt, at, sid, sk }) {
   ];
   const badKeys = [
     {}, { authorization: '' }, { authorization: 'Bearer' }, { authorization: 'Bearer ' }, { authorization: `Bearer ${sk}x` },
-    { authorization: `Bearer ${sk.slice(0, -1)}` }, { authorization: `Bearer ${sk.toUpperCase()}` }, { authorization: `Basic ${sk}` },
+    { authorization: `Bearer ${sk.slice(0, -1)}` }, { authorization: `Bearer ${sk.toUpperCase() === sk ? `${sk}X` : sk.toUpperCase()}` }, { authorization: `Basic ${sk}` },
     { authorization: sk }, { authorization: `Bearer ${sk} ${sk}` }, { authorization: `Bearer\u00a0${sk}` }, { authorization: `Bearer ${rt}` },
     { authorization: `Bearer ${at}` }, { authorization: 'Bearer \u00ff\u00fe' },
   ];
