@@ -577,7 +577,6 @@ impl<K: Kv> Store<K> {
             self.kv.list(&feed_jti_prefix(sid), None),
         )
         .await;
-        let owner = owner?;
         // One page (1000 keys) is far more than the bound: no need to page on.
         let listed = listed?.keys;
         let key = feed_jti_key(sid, jti);
@@ -585,39 +584,40 @@ impl<K: Kv> Store<K> {
             // Revoked before (a client's retry): not another entry towards the bound.
             return Ok(rules::AccessTokenRevocation::Jti);
         }
-        let listed = listed.len();
-        let revoked_at = match &owner {
-            Some(owner) => parse::<RevokedRecord>(
-                self.kv.get(&revoked_key(&owner.user, sid)).await?,
-                "revocation marker",
-            )?
-            .map(|r| r.revoked_at),
-            None => None,
+        let Some(owner) = owner? else {
+            // A session this location does not see (yet): the entry is the revocation.
+            self.put_jti_entry(&key, token_exp, now).await?;
+            return Ok(rules::AccessTokenRevocation::Jti);
         };
+        let revoked_at = parse::<RevokedRecord>(
+            self.kv.get(&revoked_key(&owner.user, sid)).await?,
+            "revocation marker",
+        )?
+        .map(|r| r.revoked_at);
         let decision =
-            rules::decide_access_token_revocation(token_exp, revoked_at, listed, lifetimes);
-        match (decision, owner) {
-            (rules::AccessTokenRevocation::CoveredBySession, _) => {}
-            (rules::AccessTokenRevocation::EndSession, Some(owner)) => {
+            rules::decide_access_token_revocation(token_exp, revoked_at, listed.len(), lifetimes);
+        match decision {
+            rules::AccessTokenRevocation::CoveredBySession => {}
+            rules::AccessTokenRevocation::EndSession => {
                 self.revoke_session(&owner.user, sid, owner.session_expires, now, lifetimes)
                     .await?;
             }
-            // Jti, or EndSession for a session whose owner record this location does not
-            // see: the entry is the revocation asked for.
-            _ => {
-                let exp = rules::jti_entry_exp(token_exp);
-                self.kv
-                    .put(
-                        &key,
-                        "",
-                        rules::feed_ttl(exp, now),
-                        to_value(&FeedMeta { exp }),
-                    )
-                    .await?;
-                return Ok(rules::AccessTokenRevocation::Jti);
-            }
+            rules::AccessTokenRevocation::Jti => self.put_jti_entry(&key, token_exp, now).await?,
         }
         Ok(decision)
+    }
+
+    /// The feed entry `key` of an access token, listed until the token's `exp`.
+    async fn put_jti_entry(&self, key: &str, token_exp: i64, now: i64) -> Result<(), StoreError> {
+        let exp = rules::jti_entry_exp(token_exp);
+        self.kv
+            .put(
+                key,
+                "",
+                rules::feed_ttl(exp, now),
+                to_value(&FeedMeta { exp }),
+            )
+            .await
     }
 
     /// The revocation feed at `now`: one `list` over `feed:` (one call per 1000 entries),
