@@ -85,19 +85,16 @@ export async function fetchText({ fetch: fetchImpl, url, source, headers, timeou
       // URL, and both documents are served by the issuer at the configured address.
       redirect: 'manual',
     });
-    // `manual`: a 3xx here in Node and workerd; an opaque redirect with status 0 in browsers.
-    const redirected = response.status >= 300 && response.status < 400 && response.status !== 304;
-    if (redirected || response.type === 'opaqueredirect') {
-      await response.body?.cancel().catch(() => {});
-      throw fail('ERR_REMOTE_STATUS', `redirect not followed (http status ${response.status})`, { status: response.status });
-    }
     if (response.status === 304) {
       await response.body?.cancel().catch(() => {});
       return { status: 304, headers: response.headers };
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
-      throw fail('ERR_REMOTE_STATUS', `http status ${response.status}`, { status: response.status });
+      // `manual`: a 3xx in Node and workerd, an opaque redirect (status 0) in browsers.
+      const redirect = response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+      const detail = `${redirect ? 'redirect not followed, ' : ''}http status ${response.status}`;
+      throw fail('ERR_REMOTE_STATUS', detail, { status: response.status });
     }
     const text = await readCapped(response, maxBytes, fail);
     return { status: response.status, headers: response.headers, text };

@@ -388,8 +388,8 @@ async fn refresh<K: Kv>(
 /// `POST /oauth/revoke` (RFC 7009): 200 whatever the token, once it is well-formed as a
 /// request. A refresh token ends its session; an access token of this issuer that still
 /// verifies is revoked by `jti` until its `exp` (up to a bound per session, past which its
-/// session ends: [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). `token_type_hint` is not needed: the two
-/// token shapes cannot be confused.
+/// session ends: [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). `token_type_hint` is not
+/// needed: the two token shapes cannot be confused.
 async fn revoke<K: Kv>(
     config: &Config,
     store: &Store<K>,

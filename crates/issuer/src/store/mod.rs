@@ -571,7 +571,7 @@ impl<K: Kv> Store<K> {
         token_exp: i64,
         now: i64,
         lifetimes: &Lifetimes,
-    ) -> Result<rules::AccessTokenRevocation, StoreError> {
+    ) -> Result<(), StoreError> {
         let (owner, listed) = join(
             self.session_owner(sid),
             self.kv.list(&feed_jti_prefix(sid), None),
@@ -582,29 +582,26 @@ impl<K: Kv> Store<K> {
         let key = feed_jti_key(sid, jti);
         if listed.iter().any(|k| k.name == key) {
             // Revoked before (a client's retry): not another entry towards the bound.
-            return Ok(rules::AccessTokenRevocation::Jti);
+            return Ok(());
         }
         let Some(owner) = owner? else {
             // A session this location does not see (yet): the entry is the revocation.
-            self.put_jti_entry(&key, token_exp, now).await?;
-            return Ok(rules::AccessTokenRevocation::Jti);
+            return self.put_jti_entry(&key, token_exp, now).await;
         };
         let revoked_at = parse::<RevokedRecord>(
             self.kv.get(&revoked_key(&owner.user, sid)).await?,
             "revocation marker",
         )?
         .map(|r| r.revoked_at);
-        let decision =
-            rules::decide_access_token_revocation(token_exp, revoked_at, listed.len(), lifetimes);
-        match decision {
-            rules::AccessTokenRevocation::CoveredBySession => {}
+        match rules::decide_access_token_revocation(token_exp, revoked_at, listed.len(), lifetimes)
+        {
+            rules::AccessTokenRevocation::CoveredBySession => Ok(()),
             rules::AccessTokenRevocation::EndSession => {
                 self.revoke_session(&owner.user, sid, owner.session_expires, now, lifetimes)
-                    .await?;
+                    .await
             }
-            rules::AccessTokenRevocation::Jti => self.put_jti_entry(&key, token_exp, now).await?,
+            rules::AccessTokenRevocation::Jti => self.put_jti_entry(&key, token_exp, now).await,
         }
-        Ok(decision)
     }
 
     /// The feed entry `key` of an access token, listed until the token's `exp`.
