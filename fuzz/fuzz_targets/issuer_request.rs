@@ -1,17 +1,19 @@
-//! The issuer's request handling end to end over the in-memory KV: routing, methods, service
+//! The issuer's request handling end to end over the in-memory objects: routing, methods, service
 //! key (bearer header), body size, content types, form and JSON bodies, path parameters, and
 //! the flows behind them.
 //!
 //! Input: up to three raw requests separated by `\n===\n`, each `METHOD PATH\n`, header lines
 //! `Name: value`, a blank line, then the body (`@TOOLARGE@` / `@UNREADABLE@` stand for bodies
 //! the runtime refused or could not read). Placeholders reach the real records of the one live
-//! session the KV holds: `@RT@` its newest refresh token, `@RT0@` its first one (a reuse once
-//! rotated), `@AT@` its access token, `@SID@` its id, `@SK@` the service key.
-//! Invariants: never a 5xx (the in-memory KV does not fail); every 4xx is JSON
+//! session the objects hold: `@RT@` its newest refresh token, `@RT0@` its first one (a retry
+//! inside the reuse interval after one rotation, reuse after two), `@AT@` its access token,
+//! `@SID@` its id, `@SK@` the service key.
+//! Invariants: never a 5xx (the in-memory objects do not fail); every 4xx is JSON
 //! `{error, error_description}` with `Cache-Control: no-store`; no header value holds CR or LF;
-//! no response echoes the service key, and no error echoes a token; a 4xx leaves the KV exactly
-//! as it was, except the reuse answer, which revokes the session; the parsers themselves never
-//! panic on the raw body.
+//! no response echoes the service key, and no error echoes a token; a 4xx leaves the stored
+//! state exactly as it was, except the reuse answer, which revokes the session; a refresh
+//! answers either a new token or, for a retry, the session's current one; the parsers
+//! themselves never panic on the raw body.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -39,11 +41,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = http::bearer(&request);
         let _ = http::require_content_type(&request, http::FORM);
 
-        let before = live.store.kv().dump();
+        let before = live.dump();
         let now_ms = (T0 + 1 + i as i64) * 1000;
         let response = block_on(revocable_issuer::handle(
             config(),
-            &live.store,
+            &live.backend,
             &request,
             now_ms,
         ));
@@ -95,10 +97,7 @@ fuzz_target!(|data: &[u8]| {
             let reuse =
                 status == 400 && error == "invalid_grant" && description.contains("already used");
             if !reuse {
-                assert!(
-                    before == live.store.kv().dump(),
-                    "{status} {error} changed the kv"
-                );
+                assert!(before == live.dump(), "{status} {error} changed the stored state");
             }
         }
         // Follow the session's rotation, as a client would.
@@ -107,7 +106,17 @@ fuzz_target!(|data: &[u8]| {
             let next = body["refresh_token"]
                 .as_str()
                 .expect("a rotated refresh token");
-            assert_ne!(next, live.refresh_token, "rotation must mint a new token");
+            let presented = Form::parse(match &request.body {
+                http::Body::Bytes(body) => body,
+                _ => &[],
+            })
+            .ok()
+            .and_then(|f| f.get("refresh_token").map(str::to_owned));
+            if presented.as_deref() == Some(live.refresh_token.as_str()) {
+                assert_ne!(next, live.refresh_token, "rotation must mint a new token");
+            } else {
+                assert_eq!(next, live.refresh_token, "a retry gets the current token");
+            }
             live.refresh_token = next.to_owned();
         }
     }

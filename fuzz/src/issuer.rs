@@ -1,5 +1,5 @@
 //! The issuer natively, for the `issuer_request` target: one configuration (an Ed25519 signing
-//! key, a service key), a fresh in-memory KV per input holding one live session, and a
+//! key, a service key), fresh in-memory objects per input holding one live session, and a
 //! parser for the target's raw-HTTP-like input format.
 
 use std::{
@@ -12,8 +12,8 @@ use std::{
 use revocable_core::{Algorithm, SigningKey, SigningKeySet};
 use revocable_issuer::{
     http::{Body, Method, Request},
-    store::memory::MemoryKv,
-    Config, Store,
+    objects::local::LocalBackend,
+    Config,
 };
 use serde_json::Value;
 
@@ -44,7 +44,7 @@ pub fn config() -> &'static Config {
     })
 }
 
-/// The in-memory KV never returns `Pending`, so polling with a no-op waker finishes.
+/// The in-memory objects never return `Pending`, so polling with a no-op waker finishes.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());
@@ -53,14 +53,14 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             return out;
         }
     }
-    panic!("an issuer future did not complete over the in-memory KV");
+    panic!("an issuer future did not complete over the in-memory objects");
 }
 
-/// A store with one live session of `alice`, and the values inputs can refer to.
+/// The objects with one live session of `alice`, and the values inputs can refer to.
 #[derive(Debug)]
 pub struct Live {
-    /// The store.
-    pub store: Store<MemoryKv>,
+    /// Every object of the issuer, in memory.
+    pub backend: LocalBackend,
     /// Values substituted for the placeholders `@RT@`, `@AT@`, `@SID@`, `@SK@`.
     pub refresh_token: String,
     /// The session's access token.
@@ -69,16 +69,32 @@ pub struct Live {
     pub session_id: String,
 }
 
-/// Starts one session through the API itself (so the KV holds what the issuer writes).
+impl Live {
+    /// Every stored row of every object: (object, key, value, metadata).
+    pub fn dump(&self) -> Vec<(String, String, String, Option<Value>)> {
+        let mut rows = Vec::new();
+        for (route, object) in self.backend.objects() {
+            for (key, value, meta) in object.store().kv().dump() {
+                rows.push((route.clone(), key, value, meta));
+            }
+        }
+        for (key, value, meta) in self.backend.feed_object().store().kv().dump() {
+            rows.push(("feed".to_owned(), key, value, meta));
+        }
+        rows
+    }
+}
+
+/// Starts one session through the API itself (so the objects hold what the issuer writes).
 pub fn live_session() -> Live {
-    let store = Store::new(MemoryKv::new(T0));
+    let backend = LocalBackend::new(T0);
     let request = Request::new(Method::Post, "/v1/sessions")
         .with_header("authorization", &format!("Bearer {SERVICE_KEY}"))
         .with_header("content-type", "application/json")
         .with_body(br#"{"sub":"alice","scope":"read write","claims":{"role":"admin"}}"#.to_vec());
     let response = block_on(revocable_issuer::handle(
         config(),
-        &store,
+        &backend,
         &request,
         T0 * 1000,
     ));
@@ -89,7 +105,7 @@ pub fn live_session() -> Live {
         refresh_token: text("refresh_token"),
         access_token: text("access_token"),
         session_id: text("session_id"),
-        store,
+        backend,
     }
 }
 

@@ -110,7 +110,7 @@ impl RevocationSnapshot {
     /// keep entries that long: pass `now - tolerance`. A verifier that polls the feed should
     /// use [`crate::Verifier::update_revocations`], which does that AND keeps entries of the
     /// previous snapshot that the new feed no longer lists (the issuer prunes at `exp` on
-    /// its own clock; a stale KV location may not list a revocation yet). Replacing the
+    /// its own clock; a stale cached copy may not list a revocation yet). Replacing the
     /// snapshot with [`crate::Verifier::set_revocations`] forgets them.
     pub fn from_feed(feed: &RevocationFeed, now: i64) -> Self {
         let mut snapshot = Self::new();
@@ -146,7 +146,7 @@ impl RevocationSnapshot {
     /// (`exp >= horizon`) and missing here; an entry in both keeps the later `exp` (and, for
     /// a subject, the later `not_before`). Revocations are never undone, so forgetting one
     /// early is the only unsafe direction: the issuer drops an entry at `exp` on ITS clock,
-    /// and a feed served from a KV location that has not seen a revocation yet lacks it,
+    /// and a feed served from a cache that has not seen a revocation yet lacks it,
     /// while this verifier may still accept the token on its own clock and tolerance.
     pub(crate) fn carry_over(&mut self, older: &Self, horizon: i64) {
         for (id, exp) in older.jti.iter().filter(|(_, exp)| **exp >= horizon) {

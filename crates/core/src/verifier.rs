@@ -285,8 +285,8 @@ impl Verifier {
     ///
     /// The carry-over matters because the issuer drops an entry once `exp` has passed on its
     /// own clock (a verifier with a tolerance, or a clock behind the issuer's, still accepts
-    /// the token) and because Workers KV is eventually consistent (a feed served from
-    /// another location may not list a revocation yet). Revocations are never undone, so
+    /// the token) and because feeds are cached per location for a moment (a feed served
+    /// from another location's cache may not list a revocation yet). Revocations are never undone, so
     /// keeping one is always safe, and the snapshot stays bounded by `exp + tolerance`.
     ///
     /// On error the previous snapshot stays (`ERR_REVOCATION_FEED_INVALID`).

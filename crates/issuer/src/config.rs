@@ -7,7 +7,7 @@ use revocable_core::{KeySet, Policy, SigningKeySet, Verifier};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::rules::{Lifetimes, KV_MIN_TTL};
+use crate::rules::{Lifetimes, KV_MIN_TTL, MAX_REUSE_INTERVAL};
 
 /// Shortest accepted service key, in bytes. revocable-keygen makes 43 (32 random bytes).
 pub const MIN_SERVICE_KEY_BYTES: usize = 32;
@@ -15,6 +15,12 @@ pub const MIN_SERVICE_KEY_BYTES: usize = 32;
 pub const MAX_ACCESS_TOKEN_TTL: i64 = 86_400;
 /// Longest accepted REFRESH_TOKEN_TTL / SESSION_MAX_AGE: one year.
 pub const MAX_LONG_TTL: i64 = 366 * 86_400;
+/// Default REFRESH_REUSE_INTERVAL (seconds).
+pub const DEFAULT_REUSE_INTERVAL: i64 = 10;
+/// Default FEED_CACHE_TTL (seconds).
+pub const DEFAULT_FEED_CACHE_TTL: i64 = 1;
+/// Longest accepted FEED_CACHE_TTL (seconds): the feed's worldwide delay grows with it.
+pub const MAX_FEED_CACHE_TTL: i64 = 60;
 
 /// The bearer credential of the service endpoints. `Debug` redacts it; only its SHA-256 is
 /// kept, so comparisons are over fixed-length digests.
@@ -35,6 +41,13 @@ impl ServiceKey {
         Self {
             digest: Sha256::digest(key.as_bytes()).into(),
         }
+    }
+
+    /// Whether `presented` is one of `keys` (each compared as [`ServiceKey::verify`] does, all
+    /// of them, whatever matched).
+    pub fn verify_any(keys: &[ServiceKey], presented: Option<&str>) -> bool {
+        keys.iter()
+            .fold(false, |found, key| key.verify(presented) | found)
     }
 
     /// Whether `presented` is the key. Constant time in the key's content: both sides are
@@ -64,7 +77,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Everything the issuer needs besides KV.
+/// Everything the issuer worker needs besides its objects.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
@@ -76,8 +89,15 @@ pub struct Config {
     pub lifetimes: Lifetimes,
     /// `SIGNING_KEYS`: the first key signs, all public keys are published.
     pub keys: SigningKeySet,
-    /// `ISSUER_SERVICE_KEY`.
+    /// `ISSUER_SERVICE_KEY`: every endpoint of the app's backend.
     pub service_key: ServiceKey,
+    /// `FEED_KEY`: one or more keys (separated by commas or whitespace, for rotation) that
+    /// read the revocation feed and nothing else.
+    pub feed_keys: Vec<ServiceKey>,
+    /// `REFRESH_REUSE_INTERVAL` in seconds (0: strict rotation).
+    pub reuse_interval: i64,
+    /// `FEED_CACHE_TTL` in seconds (0: no edge cache).
+    pub feed_cache_ttl: i64,
     /// Verifies this issuer's own access tokens (for RFC 7009 revocation by `jti`).
     pub verifier: Verifier,
 }
@@ -106,6 +126,23 @@ impl Config {
                 return Err(ConfigError {
                     name,
                     why: "out of range (60 seconds up to the documented maximum)",
+                });
+            }
+            Ok(value)
+        };
+
+        let bounded = |name: &'static str, default: i64, max: i64| -> Result<i64, ConfigError> {
+            let Some(text) = lookup(name) else {
+                return Ok(default);
+            };
+            let value: i64 = text.trim().parse().map_err(|_| ConfigError {
+                name,
+                why: "not a whole number of seconds",
+            })?;
+            if !(0..=max).contains(&value) {
+                return Err(ConfigError {
+                    name,
+                    why: "out of range (0 up to 60 seconds)",
                 });
             }
             Ok(value)
@@ -164,12 +201,40 @@ impl Config {
             });
         }
 
+        let mut feed_keys = Vec::new();
+        for key in lookup("FEED_KEY")
+            .unwrap_or_default()
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|k| !k.is_empty())
+        {
+            if key.len() < MIN_SERVICE_KEY_BYTES {
+                return Err(ConfigError {
+                    name: "FEED_KEY",
+                    why: "a key is shorter than 32 bytes (run revocable-keygen)",
+                });
+            }
+            if key == service.trim() {
+                return Err(ConfigError {
+                    name: "FEED_KEY",
+                    why: "must differ from ISSUER_SERVICE_KEY",
+                });
+            }
+            feed_keys.push(ServiceKey::new(key));
+        }
+
         Ok(Self {
             issuer,
             audience,
             lifetimes,
             keys,
             service_key: ServiceKey::new(&service),
+            feed_keys,
+            reuse_interval: bounded(
+                "REFRESH_REUSE_INTERVAL",
+                DEFAULT_REUSE_INTERVAL,
+                MAX_REUSE_INTERVAL,
+            )?,
+            feed_cache_ttl: bounded("FEED_CACHE_TTL", DEFAULT_FEED_CACHE_TTL, MAX_FEED_CACHE_TTL)?,
             verifier,
         })
     }
@@ -192,6 +257,28 @@ mod tests {
         assert!(!key.verify(Some("")));
         assert!(!key.verify(None));
         assert_eq!(format!("{key:?}"), "ServiceKey(<redacted>)");
+    }
+
+    #[test]
+    fn any_of_several_feed_keys_matches() {
+        let keys = [
+            ServiceKey::new("feed-key-one-0123456789abcdef0123456789"),
+            ServiceKey::new("feed-key-two-0123456789abcdef0123456789"),
+        ];
+        assert!(ServiceKey::verify_any(
+            &keys,
+            Some("feed-key-one-0123456789abcdef0123456789")
+        ));
+        assert!(ServiceKey::verify_any(
+            &keys,
+            Some("feed-key-two-0123456789abcdef0123456789")
+        ));
+        assert!(!ServiceKey::verify_any(
+            &keys,
+            Some("feed-key-three-0123456789abcdef012345")
+        ));
+        assert!(!ServiceKey::verify_any(&keys, None));
+        assert!(!ServiceKey::verify_any(&[], Some("anything")));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Workers entry point (wasm32 only): reads the configuration and the request through
-//! the `worker` crate, hands plain values to [`crate::routes::handle`], and turns the answer
-//! back into a Workers response. The only module besides `store::worker_kv` that touches
-//! Workers types; kept thin so that everything else is tested natively.
+//! the `worker` crate, hands plain values to [`crate::routes::handle`] with the Durable
+//! Objects as its backend ([`crate::durable::Objects`]), and turns the answer back into a
+//! Workers response. Kept thin so that everything else is tested natively.
 
 use std::{cell::RefCell, rc::Rc};
 
@@ -10,13 +10,10 @@ use worker::{console_error, event, Context, Date, Env, Headers};
 
 use crate::{
     config::Config,
+    durable::Objects,
     http::{ApiError, Body, Method, Request, Response, MAX_BODY_BYTES},
     routes,
-    store::{worker_kv::WorkerKv, Store},
 };
-
-/// The KV namespace binding (wrangler.toml `[[kv_namespaces]]`).
-pub const KV_BINDING: &str = "REVOCABLE_KV";
 
 thread_local! {
     // Parsed once per isolate: parsing SIGNING_KEYS derives public keys, which is not free.
@@ -100,10 +97,6 @@ async fn fetch(
         // Names the variable, never its value.
         Err(err) => return internal(&format!("configuration error: {err}")),
     };
-    let kv = match env.kv(KV_BINDING) {
-        Ok(kv) => kv,
-        Err(_) => return internal("KV binding REVOCABLE_KV missing"),
-    };
     // The raw method (workers-rs maps unknown methods to GET).
     let method = Method::parse(&req.inner().method());
     let headers = req.headers().entries().collect();
@@ -114,7 +107,11 @@ async fn fetch(
         headers,
         body,
     };
-    let response = routes::handle(&config, &Store::new(WorkerKv(kv)), &request, now_ms).await;
+    let objects = Objects {
+        env: &env,
+        config: &config,
+    };
+    let response = routes::handle(&config, &objects, &request, now_ms).await;
     if let Some(what) = response.log {
         // Static texts only: no tokens, keys or request values reach the log.
         console_error!("revocable-issuer: internal error: {what}");

@@ -185,10 +185,11 @@ pub enum ApiError {
     UnsupportedMediaType(&'static str),
     /// 500 `server_error`; the text is logged, never sent.
     Internal(&'static str),
-    /// 503 `temporarily_unavailable` with `Retry-After: 1`: a transient storage limit (Workers
-    /// KV's one write per second per key) refused the request, which succeeds when repeated a
-    /// second later. Not a 500: nothing is broken, and the client can act on it. The text is
-    /// logged, never sent.
+    /// 503 `temporarily_unavailable` with `Retry-After: 1`: something transient refused the
+    /// request (a storage rate limit; the feed object not taking a revocation's entries yet,
+    /// while the revocation itself is in force), which succeeds when repeated a moment later.
+    /// Not a 500: nothing is broken, and the client can act on it. The text is logged, never
+    /// sent.
     TemporarilyUnavailable(&'static str),
 }
 

@@ -8,11 +8,12 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    config::Config,
+    config::{Config, ServiceKey},
     http::{self, ApiError, Form, Method, Request, Response, FORM, JSON},
-    rules::{self, RefreshDecision, RefreshView, SessionView},
-    store::{self, Kv, RefreshRecord, SessionRecord, Store, StoreError},
-    tokens::{self, AccessClaims, RandomError, RefreshToken},
+    objects::{Backend, Call, Command, Outcome, Settings},
+    rules,
+    store::{Grant, StoreError},
+    tokens::{self, AccessClaims, RandomError},
 };
 
 /// `invalid_grant` description for every refresh token that is not accepted without reuse
@@ -29,8 +30,10 @@ const PUBLIC_MAX_AGE: &str = "public, max-age=300";
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            // KV's per-key write limit: transient, a retry a second later succeeds.
-            StoreError::RateLimited(_) => ApiError::TemporarilyUnavailable(err.describe()),
+            // Transient: a retry a moment later succeeds, and every flow is safe to retry.
+            StoreError::RateLimited(_) | StoreError::FeedDelivery => {
+                ApiError::TemporarilyUnavailable(err.describe())
+            }
             _ => ApiError::Internal(err.describe()),
         }
     }
@@ -88,21 +91,21 @@ fn route(path: &str) -> Option<(Route<'_>, &'static str)> {
 
 /// Handles one request at `now_ms`. Never panics on input; every failure is an
 /// [`ApiError`] response (500s carry what to log in [`Response::log`]).
-pub async fn handle<K: Kv>(
+pub async fn handle<B: Backend>(
     config: &Config,
-    store: &Store<K>,
+    backend: &B,
     request: &Request,
     now_ms: i64,
 ) -> Response {
-    match dispatch(config, store, request, now_ms).await {
+    match dispatch(config, backend, request, now_ms).await {
         Ok(response) => response,
         Err(err) => err.to_response(),
     }
 }
 
-async fn dispatch<K: Kv>(
+async fn dispatch<B: Backend>(
     config: &Config,
-    store: &Store<K>,
+    backend: &B,
     request: &Request,
     now_ms: i64,
 ) -> Result<Response, ApiError> {
@@ -122,33 +125,66 @@ async fn dispatch<K: Kv>(
         Route::Jwks => Ok(Response::json(200, &config.keys.public_jwks())
             .with_header("cache-control", PUBLIC_MAX_AGE)
             .with_header("access-control-allow-origin", "*")),
-        Route::Token => refresh(config, store, request, now_ms).await,
-        Route::Revoke => revoke(config, store, request, now).await,
+        Route::Token => refresh(config, backend, request, now_ms).await,
+        Route::Revoke => revoke(config, backend, request, now_ms).await,
+        // The feed: the service key or a read-only feed key.
+        Route::Feed => {
+            let presented = http::bearer(request);
+            let service = config.service_key.verify(presented);
+            if !(ServiceKey::verify_any(&config.feed_keys, presented) | service) {
+                return Err(ApiError::Unauthorized);
+            }
+            feed(backend, request, now).await
+        }
         // Everything below needs the service key.
         service_route => {
             if !config.service_key.verify(http::bearer(request)) {
                 return Err(ApiError::Unauthorized);
             }
             match service_route {
-                Route::CreateSession => create_session(config, store, request, now_ms).await,
-                Route::EndSession(id) => end_session(config, store, id, now).await,
+                Route::CreateSession => create_session(config, backend, request, now_ms).await,
+                Route::EndSession(id) => end_session(config, backend, id, now_ms).await,
                 Route::UserSessions(raw) => {
                     let sub = path_subject(raw)?;
-                    let sessions = store.list_sessions(&sub, now).await?;
-                    Ok(Response::json(200, &json!({ "sessions": sessions })))
+                    let route = tokens::route_for_subject(&sub);
+                    match call(
+                        config,
+                        backend,
+                        &route,
+                        Command::ListSessions { sub },
+                        now_ms,
+                    )
+                    .await?
+                    {
+                        Outcome::Sessions { sessions } => {
+                            Ok(Response::json(200, &json!({ "sessions": sessions })))
+                        }
+                        _ => Err(UNEXPECTED),
+                    }
                 }
                 Route::UserRevoke(raw) => {
                     let sub = path_subject(raw)?;
-                    let count = store
-                        .logout_everywhere(&sub, now_ms, &config.lifetimes)
-                        .await?;
-                    Ok(Response::json(
-                        200,
-                        &json!({ "not_before": now, "revoked_sessions": count }),
-                    ))
+                    let route = tokens::route_for_subject(&sub);
+                    match call(
+                        config,
+                        backend,
+                        &route,
+                        Command::LogoutEverywhere { sub },
+                        now_ms,
+                    )
+                    .await?
+                    {
+                        Outcome::LoggedOut {
+                            sessions,
+                            not_before,
+                        } => Ok(Response::json(
+                            200,
+                            &json!({ "not_before": not_before, "revoked_sessions": sessions }),
+                        )),
+                        _ => Err(UNEXPECTED),
+                    }
                 }
-                Route::Feed => feed(store, request, now).await,
-                Route::Metadata | Route::Jwks | Route::Token | Route::Revoke => {
+                Route::Metadata | Route::Jwks | Route::Token | Route::Revoke | Route::Feed => {
                     Err(ApiError::Internal("route table inconsistent"))
                 }
             }
@@ -195,10 +231,81 @@ fn sign(config: &Config, claims: &AccessClaims<'_>) -> Result<String, ApiError> 
         .map_err(|_| ApiError::Internal("signing failed"))
 }
 
-/// `POST /v1/sessions`: `{sub, scope?, claims?}` -> 201 with the first token pair.
-async fn create_session<K: Kv>(
+/// An answer of a session object that does not fit the command (never expected).
+const UNEXPECTED: ApiError = ApiError::Internal("session object answered out of turn");
+
+/// Sends `command` to the session object `route`.
+async fn call<B: Backend>(
     config: &Config,
-    store: &Store<K>,
+    backend: &B,
+    route: &str,
+    command: Command,
+    now_ms: i64,
+) -> Result<Outcome, ApiError> {
+    let call = Call {
+        settings: Settings {
+            lifetimes: config.lifetimes,
+            reuse_interval_ms: config.reuse_interval * 1000,
+        },
+        command,
+    };
+    let outcome = backend.call(route, &call, now_ms).await?;
+    if call.command.may_revoke(&outcome) {
+        backend.feed_changed().await;
+    }
+    Ok(outcome)
+}
+
+/// The token response of a grant: the access token is signed here, in the worker, so the
+/// session objects never hold signing keys. `created` adds `session_id` (RFC 6749 §5.1 plus
+/// this API's field).
+fn grant_response(
+    config: &Config,
+    grant: &Grant,
+    now_ms: i64,
+    created: bool,
+) -> Result<Response, ApiError> {
+    let now = rules::secs(now_ms);
+    let jti = tokens::random_id()?;
+    let access_token = sign(
+        config,
+        &AccessClaims {
+            issuer: &config.issuer,
+            audience: &config.audience,
+            sub: &grant.sub,
+            sid: &grant.sid,
+            jti: &jti,
+            iat: grant.access_iat,
+            exp: grant.access_exp,
+            scope: grant.scope.as_deref(),
+            extra: &grant.claims,
+        },
+    )?;
+    let mut out = Map::new();
+    out.insert("access_token".into(), access_token.into());
+    out.insert("token_type".into(), "Bearer".into());
+    out.insert("expires_in".into(), (grant.access_exp - now).max(0).into());
+    out.insert("refresh_token".into(), grant.refresh_token.clone().into());
+    out.insert(
+        "refresh_token_expires_in".into(),
+        (grant.refresh_exp - now).max(0).into(),
+    );
+    if created {
+        out.insert("session_id".into(), grant.sid.clone().into());
+    }
+    if let Some(scope) = &grant.scope {
+        out.insert("scope".into(), scope.clone().into());
+    }
+    Ok(token_response(
+        if created { 201 } else { 200 },
+        &Value::Object(out),
+    ))
+}
+
+/// `POST /v1/sessions`: `{sub, scope?, claims?}` -> 201 with the first token pair.
+async fn create_session<B: Backend>(
+    config: &Config,
+    backend: &B,
     request: &Request,
     now_ms: i64,
 ) -> Result<Response, ApiError> {
@@ -212,68 +319,25 @@ async fn create_session<K: Kv>(
     };
     rules::validate_extra_claims(&body.claims)?;
 
-    let now = rules::secs(now_ms);
-    let times = rules::start_session(now_ms, &config.lifetimes);
-    let sid = tokens::random_id()?;
-    let jti = tokens::random_id()?;
-    let refresh = RefreshToken::generate()?;
-    let user = store::subject_key(&body.sub);
-    // Sign before writing: a signing failure leaves nothing behind.
-    let access_token = sign(
-        config,
-        &AccessClaims {
-            issuer: &config.issuer,
-            audience: &config.audience,
-            sub: &body.sub,
-            sid: &sid,
-            jti: &jti,
-            iat: times.access_iat,
-            exp: times.access_exp,
-            scope: scope.as_deref(),
-            extra: &body.claims,
-        },
-    )?;
-    let session = SessionRecord {
+    let route = tokens::route_for_subject(&body.sub);
+    let sid = tokens::new_session_id(&route)?;
+    let command = Command::Start {
+        sid,
         sub: body.sub,
-        scope: scope.clone(),
+        scope,
         claims: body.claims,
-        created_ms: times.created_ms,
-        expires: times.expires,
-        gen: 0,
-        current: refresh.hash().to_owned(),
-        last_used_ms: now_ms,
     };
-    let record = RefreshRecord {
-        sid: sid.clone(),
-        user,
-        gen: 0,
-        exp: times.refresh_exp,
-        session_expires: times.expires,
-    };
-    store
-        .create_session(&sid, &session, refresh.hash(), &record, now)
-        .await?;
-
-    let mut out = Map::new();
-    out.insert("access_token".into(), access_token.into());
-    out.insert("token_type".into(), "Bearer".into());
-    out.insert("expires_in".into(), (times.access_exp - now).into());
-    out.insert("refresh_token".into(), refresh.secret().into());
-    out.insert(
-        "refresh_token_expires_in".into(),
-        (times.refresh_exp - now).into(),
-    );
-    out.insert("session_id".into(), sid.into());
-    if let Some(scope) = scope {
-        out.insert("scope".into(), scope.into());
+    match call(config, backend, &route, command, now_ms).await? {
+        Outcome::Granted(grant) => grant_response(config, &grant, now_ms, true),
+        _ => Err(UNEXPECTED),
     }
-    Ok(token_response(201, &Value::Object(out)))
 }
 
-/// `POST /oauth/token` with `grant_type=refresh_token`: rotation with reuse detection.
-async fn refresh<K: Kv>(
+/// `POST /oauth/token` with `grant_type=refresh_token`: rotation with reuse detection and
+/// the reuse interval, decided by the session object.
+async fn refresh<B: Backend>(
     config: &Config,
-    store: &Store<K>,
+    backend: &B,
     request: &Request,
     now_ms: i64,
 ) -> Result<Response, ApiError> {
@@ -285,104 +349,37 @@ async fn refresh<K: Kv>(
     }
     let presented = form.require("refresh_token")?;
     let requested_scope = form.get("scope");
-    // `client_id` is accepted and ignored: public clients, no client registry (DESIGN.md).
+    // `client_id` is accepted and ignored: public clients, no client registry.
 
-    // Not the shape of our refresh tokens (every JWT included): no KV read, same answer as
-    // an unknown token.
+    // Not the shape of our refresh tokens (every JWT included): no object is woken, same
+    // answer as an unknown token.
     if !tokens::looks_like_refresh_token(presented) {
         return Err(ApiError::InvalidGrant(INVALID_GRANT));
     }
     if let Some(scope) = requested_scope {
         rules::parse_scope(scope).map_err(|e| ApiError::InvalidScope(e.0))?;
     }
-    let hash = tokens::hash_refresh_token(presented);
-    let Some(token) = store.refresh_token(&hash).await? else {
-        return Err(ApiError::InvalidGrant(INVALID_GRANT));
+    let command = Command::Refresh {
+        token: presented.to_owned(),
+        scope: requested_scope.map(str::to_owned),
     };
-    let state = store.session_state(&token.user, &token.sid).await?;
-    let view = state.session.as_ref().map(|s| SessionView {
-        created_ms: s.created_ms,
-        expires: s.expires,
-        gen: s.gen,
-        current: &s.current,
-    });
-    let decision = rules::decide_refresh(
-        now_ms,
-        &hash,
-        RefreshView {
-            gen: token.gen,
-            exp: token.exp,
-        },
-        view,
-        state.revocations,
-        &config.lifetimes,
-    );
-    let now = rules::secs(now_ms);
-    let rotation = match decision {
-        RefreshDecision::Rotate(rotation) => rotation,
-        RefreshDecision::Reuse => {
-            store
-                .revoke_session(
-                    &token.user,
-                    &token.sid,
-                    token.session_expires,
-                    now,
-                    &config.lifetimes,
-                )
-                .await?;
-            return Err(ApiError::InvalidGrant(REUSED_GRANT));
-        }
-        RefreshDecision::Reject(_) => return Err(ApiError::InvalidGrant(INVALID_GRANT)),
-    };
-    let Some(mut session) = state.session else {
-        return Err(ApiError::Internal("rotation without a session"));
-    };
-    let scope = rules::narrow_scope(session.scope.as_deref(), requested_scope)
-        .map_err(|e| ApiError::InvalidScope(e.0))?;
-
-    let jti = tokens::random_id()?;
-    let next = RefreshToken::generate()?;
-    let access_token = sign(
+    match call(
         config,
-        &AccessClaims {
-            issuer: &config.issuer,
-            audience: &config.audience,
-            sub: &session.sub,
-            sid: &token.sid,
-            jti: &jti,
-            iat: rotation.access_iat,
-            exp: rotation.access_exp,
-            scope: scope.as_deref(),
-            extra: &session.claims,
-        },
-    )?;
-    session.gen = rotation.gen;
-    session.current = next.hash().to_owned();
-    session.last_used_ms = now_ms;
-    let record = RefreshRecord {
-        sid: token.sid.clone(),
-        user: token.user.clone(),
-        gen: rotation.gen,
-        exp: rotation.refresh_exp,
-        session_expires: session.expires,
-    };
-    store
-        .rotate(&token.sid, &session, next.hash(), &record, now)
-        .await?;
-
-    let mut out = Map::new();
-    out.insert("access_token".into(), access_token.into());
-    out.insert("token_type".into(), "Bearer".into());
-    out.insert("expires_in".into(), (rotation.access_exp - now).into());
-    out.insert("refresh_token".into(), next.secret().into());
-    out.insert(
-        "refresh_token_expires_in".into(),
-        (rotation.refresh_exp - now).into(),
-    );
-    if let Some(scope) = scope {
-        out.insert("scope".into(), scope.into());
+        backend,
+        tokens::route_of(presented),
+        command,
+        now_ms,
+    )
+    .await?
+    {
+        Outcome::Granted(grant) => grant_response(config, &grant, now_ms, false),
+        Outcome::Refused { reuse: true } => Err(ApiError::InvalidGrant(REUSED_GRANT)),
+        Outcome::Refused { reuse: false } => Err(ApiError::InvalidGrant(INVALID_GRANT)),
+        Outcome::ScopeExceeded { .. } => Err(ApiError::InvalidScope(
+            "requested scope exceeds the scope of the session",
+        )),
+        _ => Err(UNEXPECTED),
     }
-    Ok(token_response(200, &Value::Object(out)))
 }
 
 /// `POST /oauth/revoke` (RFC 7009): 200 whatever the token, once it is well-formed as a
@@ -390,45 +387,38 @@ async fn refresh<K: Kv>(
 /// verifies is revoked by `jti` until its `exp` (up to a bound per session, past which its
 /// session ends: [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). `token_type_hint` is not
 /// needed: the two token shapes cannot be confused.
-async fn revoke<K: Kv>(
+async fn revoke<B: Backend>(
     config: &Config,
-    store: &Store<K>,
+    backend: &B,
     request: &Request,
-    now: i64,
+    now_ms: i64,
 ) -> Result<Response, ApiError> {
     let body = request.body_bytes()?;
     http::require_content_type(request, FORM)?;
     let form = Form::parse(body)?;
     let token = form.require("token")?;
+    let now = rules::secs(now_ms);
     if tokens::looks_like_refresh_token(token) {
-        if let Some(record) = store
-            .refresh_token(&tokens::hash_refresh_token(token))
-            .await?
-        {
-            store
-                .revoke_session(
-                    &record.user,
-                    &record.sid,
-                    record.session_expires,
-                    now,
-                    &config.lifetimes,
-                )
-                .await?;
-        }
+        let command = Command::RevokeRefreshToken {
+            token: token.to_owned(),
+        };
+        call(config, backend, tokens::route_of(token), command, now_ms).await?;
     } else if token.len() <= MAX_TOKEN_BYTES {
         // Only tokens this issuer signed and that are still valid get a feed entry: anyone
         // may call this endpoint, and the feed must not fill with junk. Every access token
-        // of this issuer carries its session's `sid`, which bounds the entries per session
-        // (rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION).
+        // of this issuer carries its session's `sid`, which bounds the entries per session.
         if let Ok(verified) = config.verifier.verify(token, now) {
             let claims = &verified.claims;
             if let (Some(jti), Some(exp), Some(sid)) =
                 (claims.jti.as_deref(), claims.exp, claims.sid.as_deref())
             {
-                if !jti.is_empty() && jti.len() <= 128 && tokens::looks_like_id(sid) {
-                    store
-                        .revoke_access_token(sid, jti, exp, now, &config.lifetimes)
-                        .await?;
+                if !jti.is_empty() && jti.len() <= 128 && tokens::looks_like_session_id(sid) {
+                    let command = Command::RevokeAccessToken {
+                        sid: sid.to_owned(),
+                        jti: jti.to_owned(),
+                        exp,
+                    };
+                    call(config, backend, tokens::route_of(sid), command, now_ms).await?;
                 }
             }
         }
@@ -437,33 +427,30 @@ async fn revoke<K: Kv>(
 }
 
 /// `DELETE /v1/sessions/{id}`: 204, or 404 for a session this issuer does not know.
-async fn end_session<K: Kv>(
+async fn end_session<B: Backend>(
     config: &Config,
-    store: &Store<K>,
+    backend: &B,
     sid: &str,
-    now: i64,
+    now_ms: i64,
 ) -> Result<Response, ApiError> {
     const UNKNOWN: ApiError = ApiError::NotFound("no such session");
-    if !tokens::looks_like_id(sid) {
+    if !tokens::looks_like_session_id(sid) {
         return Err(UNKNOWN);
     }
-    let owner = store.session_owner(sid).await?.ok_or(UNKNOWN)?;
-    store
-        .revoke_session(
-            &owner.user,
-            sid,
-            owner.session_expires,
-            now,
-            &config.lifetimes,
-        )
-        .await?;
-    Ok(Response::empty(204))
+    let command = Command::EndSession {
+        sid: sid.to_owned(),
+    };
+    match call(config, backend, tokens::route_of(sid), command, now_ms).await? {
+        Outcome::Done => Ok(Response::empty(204)),
+        Outcome::UnknownSession => Err(UNKNOWN),
+        _ => Err(UNEXPECTED),
+    }
 }
 
 /// `GET /v1/revocations`: the feed, with a weak ETag over its entries (not over
 /// `generated_at`, which changes every second) and 304 on `If-None-Match`.
-async fn feed<K: Kv>(store: &Store<K>, request: &Request, now: i64) -> Result<Response, ApiError> {
-    let feed = store.feed(now).await?;
+async fn feed<B: Backend>(backend: &B, request: &Request, now: i64) -> Result<Response, ApiError> {
+    let feed = backend.feed(now).await?;
     let etag = feed_etag(&feed);
     let cache = "private, no-cache";
     if http::if_none_match(request.header("if-none-match"), &etag) {

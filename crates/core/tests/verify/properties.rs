@@ -261,7 +261,7 @@ proptest! {
     }
 
     /// The feed's carry-over: whatever later feeds say (they may omit an entry: the issuer
-    /// dropped it on its own clock, or a KV location has not seen it yet), an entry the
+    /// dropped it on its own clock, or a cached copy has not seen it yet), an entry the
     /// verifier has seen keeps revoking until `exp + tolerance` on the verifier's clock, and
     /// the snapshot holds exactly the entries still needed.
     #[test]

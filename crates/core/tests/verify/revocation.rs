@@ -117,7 +117,7 @@ fn entries_live_until_exp_plus_tolerance() {
 }
 
 /// The issuer's feed drops an entry once its `exp` has passed on the ISSUER's clock, and a
-/// feed served from a KV location that has not yet seen a revocation lacks it. A verifier
+/// feed served from a cache that has not yet seen a revocation lacks it. A verifier
 /// must not forget a revocation it has seen while it would still accept the token on its own
 /// clock (until `exp + tolerance`): otherwise a revoked token comes back to life in the
 /// tolerance window after its `exp`, or for as long as a stale feed is served.

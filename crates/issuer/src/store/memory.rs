@@ -1,7 +1,6 @@
 //! An in-memory [`Kv`] for native tests: TTLs against a settable clock, lexicographic
-//! `list` pages of at most 1000 keys (like Workers KV), operation counters, and failure
-//! injection. Behaves like one KV location with immediate consistency; the tests that
-//! depend on KV's eventual consistency say so and simulate it explicitly.
+//! `list` pages of at most 1000 keys, operation counters, and failure injection. Strongly
+//! consistent, like a Durable Object's storage.
 
 use std::{
     cell::{Cell, RefCell},
@@ -12,7 +11,7 @@ use serde_json::Value;
 
 use super::{Kv, ListPage, ListedKey, StoreError};
 
-/// Keys per `list` page, as in Workers KV.
+/// Keys per `list` page: callers must page like over any paged store.
 pub const LIST_PAGE: usize = 1000;
 
 #[derive(Debug, Clone)]
@@ -22,7 +21,7 @@ struct Entry {
     expires_at: i64,
 }
 
-/// Counts of operations, to assert how many KV calls an endpoint makes.
+/// Counts of operations, to assert how many storage calls an endpoint makes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ops {
     /// `get` calls.
@@ -35,7 +34,7 @@ pub struct Ops {
     pub list: usize,
 }
 
-/// In-memory KV.
+/// In-memory key-value store.
 #[derive(Debug, Default)]
 pub struct MemoryKv {
     entries: RefCell<BTreeMap<String, Entry>>,
@@ -59,6 +58,11 @@ impl MemoryKv {
         self.now.set(now);
     }
 
+    /// The store's clock (seconds).
+    pub fn now(&self) -> i64 {
+        self.now.get()
+    }
+
     /// Operation counts so far.
     pub fn ops(&self) -> Ops {
         self.ops.get()
@@ -69,10 +73,9 @@ impl MemoryKv {
         *self.fail_puts_matching.borrow_mut() = prefix.map(str::to_owned);
     }
 
-    /// Enforces Workers KV's limit of one write per second per key (off by default: local
-    /// workerd does not enforce it either): a second `put` or `delete` of the same key within
-    /// the same second of the store's clock fails with [`StoreError::RateLimited`], as Workers
-    /// KV answers 429.
+    /// Simulates a storage rate limit of one write per second per key (off by default): a
+    /// second `put` or `delete` of the same key within the same second of the store's clock
+    /// fails with [`StoreError::RateLimited`], as a rate-limited backend answers 429.
     pub fn limit_writes_per_key(&self, on: bool) {
         *self.write_limit.borrow_mut() = on.then(Default::default);
     }
@@ -170,7 +173,8 @@ impl Kv for MemoryKv {
             return Err(StoreError::Backend("put"));
         }
         self.note_write(key, "put")?;
-        // The same limits Workers KV enforces, so tests catch a violation natively.
+        // Limits the issuer keeps to (short keys, small metadata, lifetimes of at least a
+        // minute), so tests catch a violation natively.
         assert!(ttl >= 60, "KV TTL below 60 s for {key}");
         assert!(key.len() <= 512, "KV key longer than 512 bytes");
         if let Some(m) = &metadata {

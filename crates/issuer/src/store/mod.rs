@@ -1,35 +1,38 @@
-//! Storage: the only code that knows KV keys, values, metadata and TTLs
-//! (docs/kv-schema.md documents each). It speaks to KV through the small [`Kv`] trait,
-//! implemented over Workers KV ([`worker_kv`], wasm32 only) and over memory
-//! ([`memory`], native tests).
+//! Storage: the only code that knows stored keys, values, metadata and TTLs
+//! (docs/kv-schema.md documents each). It speaks to a key-value store through the small
+//! [`Kv`] trait, implemented over a Durable Object's own SQLite storage
+//! ([`object_kv`], wasm32 only) and over memory ([`memory`], native tests).
 //!
-//! Design constraints of Workers KV that shape this module: no transactions and no
-//! compare-and-swap; last write wins; a write may take about 60 s to be seen at other
-//! locations (reads, and `list` even more so, are cached); at most one write per second to
-//! the same key; TTLs of at least 60 s. Hence:
-//! - refresh-token records (`rt:`) are written once and never changed;
-//! - revocation markers (`revoked:`, `logout:`) live in their own keys that no refresh ever
-//!   writes, so a refresh racing a revocation cannot undo it;
-//! - the feed is one `list` over `feed:` with everything in key metadata (no per-entry read);
-//! - a user's sessions are one `list` over `session:<user>:` with metadata.
+//! Two kinds of store use it, each the storage of one Durable Object:
+//! - a user's session object (named by the routing prefix of its users' `sub`,
+//!   [`crate::tokens::route_for_subject`]): refresh-token records, sessions, and an outbox of
+//!   feed entries not yet delivered;
+//! - the feed object (one for the deployment): the revocation feed's entries.
+//!
+//! An object's storage is strongly consistent and only the object reads or writes it. The
+//! operations here assume that the caller runs one of them at a time per object
+//! ([`crate::objects::UserObject`] serializes them), so every decision reads the session's
+//! one true state.
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod memory;
 #[cfg(target_arch = "wasm32")]
-pub mod worker_kv;
+pub mod object_kv;
 
 use std::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use futures_util::future::{join, join3, join_all};
 use revocable_core::{FeedEntry, RevocationFeed, SubjectEntry};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::rules::{self, Lifetimes, RevocationView};
+use crate::{
+    rules::{self, Lifetimes, PreviousView, RefreshDecision, RefreshView, SessionView},
+    tokens::{self, RandomError, RefreshToken},
+};
 
-/// A KV failure. The text says which operation, for the log; never a key's value.
+/// A storage failure. The text says which operation, for the log; never a key's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -38,10 +41,22 @@ pub enum StoreError {
     Backend(&'static str),
     /// A stored value does not parse: written by something else, or a schema change.
     Corrupt(&'static str),
-    /// Workers KV refused a write to a key written less than a second earlier (its limit of
-    /// one write per second per key, answered with 429). Transient: the same request
-    /// succeeds a second later, and the write order of every flow makes retrying safe.
+    /// The backend refused a write for now (a rate limit, answered with 429). Transient:
+    /// the same request succeeds a moment later, and every flow is safe to retry.
     RateLimited(&'static str),
+    /// The feed object did not take the entries of a revocation. The revocation itself is
+    /// in force and the entries wait in the session object's outbox, which its alarm retries.
+    FeedDelivery,
+    /// The session object could not be reached or answered something unreadable.
+    Object(&'static str),
+    /// The platform's random number generator failed.
+    Random,
+}
+
+impl From<RandomError> for StoreError {
+    fn from(_: RandomError) -> Self {
+        Self::Random
+    }
 }
 
 impl fmt::Display for StoreError {
@@ -49,9 +64,10 @@ impl fmt::Display for StoreError {
         match self {
             Self::Backend(op) => write!(f, "kv {op} failed"),
             Self::Corrupt(what) => write!(f, "kv value unreadable: {what}"),
-            Self::RateLimited(op) => {
-                write!(f, "kv {op} rate limited (one write per second per key)")
-            }
+            Self::RateLimited(op) => write!(f, "kv {op} rate limited"),
+            Self::FeedDelivery => f.write_str("feed object did not take the entries"),
+            Self::Object(what) => write!(f, "session object: {what}"),
+            Self::Random => f.write_str("random number generator failed"),
         }
     }
 }
@@ -68,13 +84,16 @@ impl StoreError {
             Self::Backend("list") => "kv list failed",
             Self::Backend(_) => "kv operation failed",
             Self::Corrupt(_) => "kv value unreadable",
-            Self::RateLimited(_) => "kv write rate limited (one write per second per key)",
+            Self::RateLimited(_) => "kv write rate limited",
+            Self::FeedDelivery => "feed object did not take the entries (kept in the outbox)",
+            Self::Object(what) => what,
+            Self::Random => "random number generator failed",
         }
     }
 
-    /// Classifies a failed KV operation by the runtime's error text. Workers KV reports its
-    /// per-key write limit only as an exception whose message carries the HTTP status
-    /// (`KV PUT failed: 429 Too Many Requests`); there is no structured code to match.
+    /// Classifies a failed storage operation by the runtime's error text: a rate limit is
+    /// reported only as an exception whose message carries the HTTP status (`... 429 Too
+    /// Many Requests`); there is no structured code to match.
     pub fn from_runtime_message(op: &'static str, message: &str) -> Self {
         if message.contains("429") || message.contains("Too Many Requests") {
             Self::RateLimited(op)
@@ -102,13 +121,14 @@ pub struct ListPage {
     pub cursor: Option<String>,
 }
 
-/// The KV operations the issuer uses. Workers are single-threaded, so the futures need not
-/// be `Send`.
+/// The key-value operations the issuer uses. Workers are single-threaded, so the futures need
+/// not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Kv {
     /// The value of `key`, if present and not expired.
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Writes `key` with a TTL in seconds (>= 60) and optional metadata (<= 1024 bytes).
+    /// Writes `key` with a TTL in seconds (>= 60) and optional metadata (<= 1024 bytes
+    /// serialized).
     async fn put(
         &self,
         key: &str,
@@ -124,9 +144,9 @@ pub trait Kv {
 
 // ---- keys -------------------------------------------------------------------------------
 
-/// The KV form of a subject: SHA-256 of the `sub`, base64url (43 characters). Fixed length,
-/// so `session:<user>:` prefixes never overlap, and no user identifier (often an e-mail)
-/// appears in key names.
+/// The stored form of a subject: SHA-256 of the `sub`, base64url (43 characters). Fixed
+/// length, so `session:<user>:` prefixes never overlap, and no user identifier (often an
+/// e-mail) appears in key names.
 pub fn subject_key(sub: &str) -> String {
     Base64UrlUnpadded::encode_string(&Sha256::digest(sub.as_bytes()))
 }
@@ -143,24 +163,14 @@ fn sessions_prefix(user: &str) -> String {
 fn sid_key(sid: &str) -> String {
     format!("sid:{sid}")
 }
-fn revoked_key(user: &str, sid: &str) -> String {
-    format!("revoked:{user}:{sid}")
-}
-fn revoked_prefix(user: &str) -> String {
-    format!("revoked:{user}:")
-}
-fn logout_key(user: &str) -> String {
-    format!("logout:{user}")
+const OUTBOX_PREFIX: &str = "outbox:";
+fn outbox_key(now_ms: i64, nonce: &str) -> String {
+    // Zero-padded, so the outbox lists in the order entries were staged.
+    format!("outbox:{now_ms:015}:{nonce}")
 }
 const FEED_PREFIX: &str = "feed:";
-/// The session id in the key lets one `list` count a session's revoked access tokens
-/// ([`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). Session ids have a fixed alphabet
-/// without `:`, so the `jti` is what follows the first `:` after the prefix.
 fn feed_jti_key(sid: &str, jti: &str) -> String {
     format!("feed:jti:{sid}:{jti}")
-}
-fn feed_jti_prefix(sid: &str) -> String {
-    format!("feed:jti:{sid}:")
 }
 fn feed_sid_key(sid: &str) -> String {
     format!("feed:sid:{sid}")
@@ -183,11 +193,22 @@ pub struct RefreshRecord {
     pub gen: u64,
     /// Expiry of this refresh token (seconds).
     pub exp: i64,
-    /// Absolute end of the session (seconds), so a revocation needs no session read.
-    pub session_expires: i64,
 }
 
-/// `session:<user>:<sid>`: the session. Rewritten on every rotation (last write wins).
+/// The session's immediately previous refresh token, kept for the reuse interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousToken {
+    /// SHA-256 of the previous token.
+    pub hash: String,
+    /// When it was rotated away (milliseconds).
+    pub rotated_ms: i64,
+    /// The current token sealed under the previous one ([`RefreshToken::seal`]): only a
+    /// request presenting the previous token can open it.
+    pub sealed_successor: String,
+}
+
+/// `session:<user>:<sid>`: the session, rewritten by every change. A revoked session stays
+/// (marked) until its absolute end, so that revoking its access tokens adds nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// `sub`.
@@ -206,8 +227,36 @@ pub struct SessionRecord {
     pub gen: u64,
     /// SHA-256 of the current refresh token.
     pub current: String,
+    /// `exp` of the current refresh token (seconds).
+    pub current_exp: i64,
+    /// The token the current one replaced, for the reuse interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousToken>,
     /// Last refresh (milliseconds).
     pub last_used_ms: i64,
+    /// When the session was revoked (seconds); `None` while it is live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<i64>,
+    /// `jti`s of its access tokens revoked one by one (RFC 7009), at most
+    /// [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revoked_jti: Vec<String>,
+}
+
+impl SessionRecord {
+    fn view(&self) -> SessionView<'_> {
+        SessionView {
+            expires: self.expires,
+            gen: self.gen,
+            current: &self.current,
+            current_exp: self.current_exp,
+            previous: self.previous.as_ref().map(|p| PreviousView {
+                hash: &p.hash,
+                rotated_ms: p.rotated_ms,
+            }),
+            revoked: self.revoked_at.is_some(),
+        }
+    }
 }
 
 /// Metadata of a session key, so listing a user's sessions reads no values.
@@ -216,28 +265,50 @@ struct SessionMeta {
     created_ms: i64,
     last_used_ms: i64,
     expires: i64,
+    #[serde(default)]
+    revoked: bool,
 }
 
-/// `sid:<sid>`: which user a session belongs to (for `DELETE /v1/sessions/{id}`). Written
-/// once.
+/// `sid:<sid>`: which user of the object a session belongs to (for ending a session by id).
+/// Written once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SidRecord {
     /// [`subject_key`] of the owner.
     pub user: String,
-    /// Absolute end of the session (seconds).
-    pub session_expires: i64,
 }
 
-/// `revoked:<user>:<sid>`: the session was revoked.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-struct RevokedRecord {
-    revoked_at: i64,
-}
-
-/// `logout:<user>`: logout everywhere at this time; sessions created before are over.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-struct LogoutRecord {
-    not_before_ms: i64,
+/// One entry for the revocation feed, as a session object hands it to the feed object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FeedAppend {
+    /// One access token, until its `exp`.
+    Jti {
+        /// Its session (counts towards that session's bound).
+        sid: String,
+        /// `jti`.
+        jti: String,
+        /// Listed until (seconds).
+        exp: i64,
+    },
+    /// Every access token of a session.
+    Sid {
+        /// Session id.
+        sid: String,
+        /// Listed until (seconds).
+        exp: i64,
+    },
+    /// Every access token of a subject issued before `not_before`.
+    Sub {
+        /// [`subject_key`] of the subject.
+        user: String,
+        /// The `sub` itself.
+        sub: String,
+        /// Tokens with `iat` before this are revoked (seconds).
+        not_before: i64,
+        /// Listed until (seconds).
+        exp: i64,
+    },
 }
 
 /// Metadata of `feed:jti:*` and `feed:sid:*`.
@@ -255,7 +326,7 @@ struct FeedSubMeta {
 }
 
 /// One live session, as `GET /v1/users/{sub}/sessions` shows it (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionSummary {
     /// Session id.
     pub id: String,
@@ -267,13 +338,45 @@ pub struct SessionSummary {
     pub expires: i64,
 }
 
-/// What a refresh reads about a session, besides the token record.
+/// What a refresh hands out: the session's token pair data, for the worker to sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// Session id.
+    pub sid: String,
+    /// `sub`.
+    pub sub: String,
+    /// Scope of the access token (already narrowed to what the request asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Extra claims.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub claims: Map<String, Value>,
+    /// The refresh token for the client.
+    pub refresh_token: String,
+    /// Its `exp` (seconds).
+    pub refresh_exp: i64,
+    /// `iat` of the access token to sign.
+    pub access_iat: i64,
+    /// `exp` of the access token to sign.
+    pub access_exp: i64,
+}
+
+/// The result of a refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionState {
-    /// The session record, if this location sees one.
-    pub session: Option<SessionRecord>,
-    /// The revocation markers.
-    pub revocations: RevocationView,
+#[non_exhaustive]
+pub enum Refreshed {
+    /// Rotated, or a retry inside the reuse interval.
+    Granted(Grant),
+    /// `invalid_grant`; `reuse` when the token was rotated away and the session is now
+    /// revoked (with the feed entries that say so).
+    Refused {
+        /// Whether this was reuse.
+        reuse: bool,
+        /// Feed entries to deliver.
+        feed: Vec<FeedAppend>,
+    },
+    /// The requested scope exceeds the session's: nothing changed.
+    ScopeExceeded(&'static str),
 }
 
 fn parse<T: DeserializeOwned>(
@@ -293,14 +396,14 @@ fn to_value<T: Serialize>(value: &T) -> Option<Value> {
     serde_json::to_value(value).ok()
 }
 
-/// The issuer's storage over a [`Kv`].
+/// The storage of one object over a [`Kv`].
 #[derive(Debug, Clone)]
 pub struct Store<K> {
     kv: K,
 }
 
 impl<K: Kv> Store<K> {
-    /// Wraps a KV backend.
+    /// Wraps a backend.
     pub fn new(kv: K) -> Self {
         Self { kv }
     }
@@ -310,33 +413,33 @@ impl<K: Kv> Store<K> {
         &self.kv
     }
 
-    /// Stores a new session: its refresh token and owner pointer first, the session record
-    /// last, so a failure half-way leaves only unreachable records behind.
+    // ---- session object -------------------------------------------------------------
+
+    /// Stores a new session with its first refresh token.
     pub async fn create_session(
         &self,
         sid: &str,
         session: &SessionRecord,
-        token_hash: &str,
-        token: &RefreshRecord,
+        token: &RefreshToken,
         now: i64,
     ) -> Result<(), StoreError> {
-        let pointer = SidRecord {
-            user: token.user.clone(),
-            session_expires: session.expires,
+        let user = subject_key(&session.sub);
+        let record = RefreshRecord {
+            sid: sid.to_owned(),
+            user: user.clone(),
+            gen: session.gen,
+            exp: session.current_exp,
         };
-        let (a, b) = join(
-            self.put_refresh(token_hash, token, now),
-            self.kv.put(
+        self.put_refresh(token.hash(), &record, now).await?;
+        self.kv
+            .put(
                 &sid_key(sid),
-                &to_json(&pointer),
+                &to_json(&SidRecord { user: user.clone() }),
                 rules::record_ttl(session.expires, now),
                 None,
-            ),
-        )
-        .await;
-        a?;
-        b?;
-        self.put_session(&token.user, sid, session, now).await
+            )
+            .await?;
+        self.put_session(&user, sid, session, now).await
     }
 
     async fn put_refresh(
@@ -366,6 +469,7 @@ impl<K: Kv> Store<K> {
             created_ms: session.created_ms,
             last_used_ms: session.last_used_ms,
             expires: session.expires,
+            revoked: session.revoked_at.is_some(),
         };
         self.kv
             .put(
@@ -382,39 +486,16 @@ impl<K: Kv> Store<K> {
         parse(self.kv.get(&rt_key(hash)).await?, "refresh token record")
     }
 
-    /// The session and its revocation markers, read concurrently.
-    pub async fn session_state(&self, user: &str, sid: &str) -> Result<SessionState, StoreError> {
-        let (session, revoked, logout) = join3(
-            self.kv.get(&session_key(user, sid)),
-            self.kv.get(&revoked_key(user, sid)),
-            self.kv.get(&logout_key(user)),
-        )
-        .await;
-        let session: Option<SessionRecord> = parse(session?, "session record")?;
-        let revoked = revoked?.is_some();
-        let logout: Option<LogoutRecord> = parse(logout?, "logout record")?;
-        Ok(SessionState {
-            session,
-            revocations: RevocationView {
-                session_revoked: revoked,
-                logout_everywhere_ms: logout.map(|l| l.not_before_ms),
-            },
-        })
-    }
-
-    /// Records a rotation: the new token's record first, then the session pointing at it.
-    /// If the second write fails, the client keeps its old (still current) token and can
-    /// retry; the reverse order could leave the session pointing at a token nobody holds.
-    pub async fn rotate(
+    /// A session by owner and id.
+    pub async fn session(
         &self,
+        user: &str,
         sid: &str,
-        session: &SessionRecord,
-        token_hash: &str,
-        token: &RefreshRecord,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.put_refresh(token_hash, token, now).await?;
-        self.put_session(&token.user, sid, session, now).await
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        parse(
+            self.kv.get(&session_key(user, sid)).await?,
+            "session record",
+        )
     }
 
     /// The owner of a session id.
@@ -422,135 +503,214 @@ impl<K: Kv> Store<K> {
         parse(self.kv.get(&sid_key(sid)).await?, "session pointer")
     }
 
-    /// Revokes one session: the revocation marker (kept until the session's end, so no
-    /// refresh can revive it), the feed entry for its `sid`, then the session record goes.
+    /// A refresh with the token `presented` (rotation with reuse detection and the reuse
+    /// interval, [`rules::decide_refresh`]), asking for `requested_scope`.
+    pub async fn refresh(
+        &self,
+        presented: &str,
+        requested_scope: Option<&str>,
+        reuse_interval_ms: i64,
+        lifetimes: &Lifetimes,
+        now_ms: i64,
+    ) -> Result<Refreshed, StoreError> {
+        let refused = Refreshed::Refused {
+            reuse: false,
+            feed: Vec::new(),
+        };
+        let hash = tokens::hash_refresh_token(presented);
+        let Some(token) = self.refresh_token(&hash).await? else {
+            return Ok(refused);
+        };
+        let session = self.session(&token.user, &token.sid).await?;
+        let decision = rules::decide_refresh(
+            now_ms,
+            &hash,
+            RefreshView {
+                gen: token.gen,
+                exp: token.exp,
+            },
+            session.as_ref().map(SessionRecord::view),
+            reuse_interval_ms,
+            lifetimes,
+        );
+        let now = rules::secs(now_ms);
+        let (mut session, decision) = match (session, decision) {
+            (_, RefreshDecision::Reject(_)) | (None, _) => return Ok(refused),
+            (Some(_), RefreshDecision::Reuse) => {
+                let feed = self
+                    .revoke_session(&token.user, &token.sid, now, lifetimes)
+                    .await?;
+                return Ok(Refreshed::Refused { reuse: true, feed });
+            }
+            (Some(session), decision) => (session, decision),
+        };
+        let scope = match rules::narrow_scope(session.scope.as_deref(), requested_scope) {
+            Ok(scope) => scope,
+            Err(invalid) => return Ok(Refreshed::ScopeExceeded(invalid.0)),
+        };
+        let route = tokens::route_of(presented);
+        let (next, access_iat, access_exp) = match decision {
+            RefreshDecision::Rotate(rotation) => {
+                let next = RefreshToken::generate(route)?;
+                self.put_refresh(
+                    next.hash(),
+                    &RefreshRecord {
+                        sid: token.sid.clone(),
+                        user: token.user.clone(),
+                        gen: rotation.gen,
+                        exp: rotation.refresh_exp,
+                    },
+                    now,
+                )
+                .await?;
+                session.previous = Some(PreviousToken {
+                    hash,
+                    rotated_ms: now_ms,
+                    sealed_successor: next.seal(presented),
+                });
+                session.gen = rotation.gen;
+                session.current = next.hash().to_owned();
+                session.current_exp = rotation.refresh_exp;
+                (next, rotation.access_iat, rotation.access_exp)
+            }
+            RefreshDecision::Replay(replay) => {
+                let sealed = session
+                    .previous
+                    .as_ref()
+                    .map(|p| p.sealed_successor.as_str())
+                    .unwrap_or_default();
+                let next = RefreshToken::unseal(route, presented, sealed)
+                    .filter(|t| t.hash() == session.current)
+                    .ok_or(StoreError::Corrupt("sealed successor"))?;
+                (next, replay.access_iat, replay.access_exp)
+            }
+            _ => return Ok(refused),
+        };
+        session.last_used_ms = now_ms;
+        self.put_session(&token.user, &token.sid, &session, now)
+            .await?;
+        Ok(Refreshed::Granted(Grant {
+            sid: token.sid,
+            sub: session.sub,
+            scope,
+            claims: session.claims,
+            refresh_token: next.secret().to_owned(),
+            refresh_exp: session.current_exp,
+            access_iat,
+            access_exp,
+        }))
+    }
+
+    /// Revokes one session: marks it revoked (every refresh of it fails from now on) and
+    /// returns the feed entry that revokes its access tokens. A session already revoked
+    /// returns its entry again (a retry re-delivers it); an unknown one returns nothing.
     pub async fn revoke_session(
         &self,
         user: &str,
         sid: &str,
-        session_expires: i64,
         now: i64,
         lifetimes: &Lifetimes,
-    ) -> Result<(), StoreError> {
-        let exp = rules::sid_entry_exp(now, lifetimes);
-        let (a, b) = join(
-            self.kv.put(
-                &revoked_key(user, sid),
-                &to_json(&RevokedRecord { revoked_at: now }),
-                rules::record_ttl(session_expires.max(now) + rules::KV_MIN_TTL, now),
-                None,
-            ),
-            self.kv.put(
-                &feed_sid_key(sid),
-                "",
-                rules::feed_ttl(exp, now),
-                to_value(&FeedMeta { exp }),
-            ),
-        )
-        .await;
-        a?;
-        b?;
-        self.kv.delete(&session_key(user, sid)).await
+    ) -> Result<Vec<FeedAppend>, StoreError> {
+        let Some(mut session) = self.session(user, sid).await? else {
+            return Ok(Vec::new());
+        };
+        let revoked_at = match session.revoked_at {
+            Some(at) => at,
+            None => {
+                session.revoked_at = Some(now);
+                session.previous = None;
+                self.put_session(user, sid, &session, now).await?;
+                now
+            }
+        };
+        Ok(vec![FeedAppend::Sid {
+            sid: sid.to_owned(),
+            exp: rules::sid_entry_exp(revoked_at, lifetimes),
+        }])
     }
 
-    /// Logout everywhere: first the cut-off (on its own it already ends every session
-    /// created before it, including any that `list` does not show yet) and the feed's `sub`
-    /// entry, then every listed session is revoked by `sid`. Returns how many sessions were
-    /// listed and revoked.
+    /// Revokes the session of a refresh token (RFC 7009); nothing for an unknown token.
+    pub async fn revoke_by_refresh_token(
+        &self,
+        presented: &str,
+        now: i64,
+        lifetimes: &Lifetimes,
+    ) -> Result<Vec<FeedAppend>, StoreError> {
+        let hash = tokens::hash_refresh_token(presented);
+        match self.refresh_token(&hash).await? {
+            Some(record) => {
+                self.revoke_session(&record.user, &record.sid, now, lifetimes)
+                    .await
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Ends the session `sid`; `None` when this object does not know it.
+    pub async fn end_session(
+        &self,
+        sid: &str,
+        now: i64,
+        lifetimes: &Lifetimes,
+    ) -> Result<Option<Vec<FeedAppend>>, StoreError> {
+        let Some(owner) = self.session_owner(sid).await? else {
+            return Ok(None);
+        };
+        if self.session(&owner.user, sid).await?.is_none() {
+            return Ok(None);
+        }
+        self.revoke_session(&owner.user, sid, now, lifetimes)
+            .await
+            .map(Some)
+    }
+
+    /// Logout everywhere: every live session of `sub` is revoked, each with its `sid` entry,
+    /// plus a `sub` entry for tokens issued before now. Returns how many sessions ended.
     pub async fn logout_everywhere(
         &self,
         sub: &str,
         now_ms: i64,
         lifetimes: &Lifetimes,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<(usize, Vec<FeedAppend>), StoreError> {
         let now = rules::secs(now_ms);
         let user = subject_key(sub);
+        let prefix = sessions_prefix(&user);
+        let mut feed = Vec::new();
+        let mut ended = 0;
+        for key in self.list_all(&prefix).await? {
+            let sid = &key.name[prefix.len()..];
+            let meta = session_meta(&key)?;
+            if meta.revoked || meta.expires <= now {
+                continue;
+            }
+            feed.extend(self.revoke_session(&user, sid, now, lifetimes).await?);
+            ended += 1;
+        }
         let entry = rules::subject_entry(sub, now_ms, lifetimes);
-        let meta = FeedSubMeta {
-            sub: entry.id.clone(),
+        feed.push(FeedAppend::Sub {
+            user,
+            sub: entry.id,
             not_before: entry.not_before,
             exp: entry.exp,
-        };
-        let (a, b) = join(
-            self.kv.put(
-                &logout_key(&user),
-                &to_json(&LogoutRecord {
-                    not_before_ms: now_ms,
-                }),
-                rules::logout_record_ttl(lifetimes),
-                None,
-            ),
-            self.kv.put(
-                &feed_sub_key(&user),
-                "",
-                rules::feed_ttl(entry.exp, now),
-                to_value(&meta),
-            ),
-        )
-        .await;
-        a?;
-        b?;
-        let sessions = self.list_all(&sessions_prefix(&user)).await?;
-        let prefix_len = sessions_prefix(&user).len();
-        // A few revocations at a time: concurrent enough to keep a user with many devices
-        // fast, few enough to stay far below the runtime's concurrent-operation limits.
-        for chunk in sessions.chunks(6) {
-            let results = join_all(chunk.iter().map(|key| {
-                let sid = &key.name[prefix_len..];
-                let expires = key
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| serde_json::from_value::<SessionMeta>(m.clone()).ok())
-                    .map_or(now + lifetimes.session_max_age, |m| m.expires);
-                self.revoke_session(&user, sid, expires, now, lifetimes)
-            }))
-            .await;
-            results
-                .into_iter()
-                .collect::<Result<Vec<()>, StoreError>>()?;
-        }
-        Ok(sessions.len())
+        });
+        Ok((ended, feed))
     }
 
-    /// The user's live sessions: one `list` of sessions and one of revocation markers (a
-    /// refresh racing a revocation can rewrite a session record; the marker still counts),
-    /// plus the logout-everywhere cut-off. No per-session reads.
+    /// The user's live sessions, oldest first: one `list` with metadata, no value reads.
     pub async fn list_sessions(
         &self,
         sub: &str,
         now: i64,
     ) -> Result<Vec<SessionSummary>, StoreError> {
-        let user = subject_key(sub);
-        let (sessions, revoked, logout) = join3(
-            self.list_all(&sessions_prefix(&user)),
-            self.list_all(&revoked_prefix(&user)),
-            self.kv.get(&logout_key(&user)),
-        )
-        .await;
-        let (sessions, revoked) = (sessions?, revoked?);
-        let cutoff = parse::<LogoutRecord>(logout?, "logout record")?.map(|l| l.not_before_ms);
-        let revoked_prefix_len = revoked_prefix(&user).len();
-        let revoked: Vec<&str> = revoked
-            .iter()
-            .map(|k| &k.name[revoked_prefix_len..])
-            .collect();
-        let prefix_len = sessions_prefix(&user).len();
+        let prefix = sessions_prefix(&subject_key(sub));
         let mut out = Vec::new();
-        for key in &sessions {
-            let sid = &key.name[prefix_len..];
-            let Some(meta) = key
-                .metadata
-                .clone()
-                .and_then(|m| serde_json::from_value::<SessionMeta>(m).ok())
-            else {
-                return Err(StoreError::Corrupt("session metadata"));
-            };
-            let cut = cutoff.is_some_and(|c| meta.created_ms < c);
-            if revoked.contains(&sid) || cut || meta.expires <= now {
+        for key in self.list_all(&prefix).await? {
+            let meta = session_meta(&key)?;
+            if meta.revoked || meta.expires <= now {
                 continue;
             }
             out.push(SessionSummary {
-                id: sid.to_owned(),
+                id: key.name[prefix.len()..].to_owned(),
                 created: rules::secs(meta.created_ms),
                 last_used: rules::secs(meta.last_used_ms),
                 expires: meta.expires,
@@ -562,8 +722,9 @@ impl<K: Kv> Store<K> {
 
     /// Revokes one valid access token of session `sid` (RFC 7009): by `jti` until its `exp`,
     /// unless the session's revocation already covers it, or the session has as many `jti`
-    /// entries listed as [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`] allows, which ends
-    /// the session instead. A session this location does not know (yet) gets the `jti` entry.
+    /// entries as [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`] allows, which ends the
+    /// session instead. A `jti` revoked before adds nothing. A session this object does not
+    /// know has ended past its absolute end, and with it every access token it issued.
     pub async fn revoke_access_token(
         &self,
         sid: &str,
@@ -571,54 +732,120 @@ impl<K: Kv> Store<K> {
         token_exp: i64,
         now: i64,
         lifetimes: &Lifetimes,
-    ) -> Result<(), StoreError> {
-        let (owner, listed) = join(
-            self.session_owner(sid),
-            self.kv.list(&feed_jti_prefix(sid), None),
-        )
-        .await;
-        // One page (1000 keys) is far more than the bound: no need to page on.
-        let listed = listed?.keys;
-        let key = feed_jti_key(sid, jti);
-        if listed.iter().any(|k| k.name == key) {
-            // Revoked before (a client's retry): not another entry towards the bound.
-            return Ok(());
-        }
-        let Some(owner) = owner? else {
-            // A session this location does not see (yet): the entry is the revocation.
-            return self.put_jti_entry(&key, token_exp, now).await;
+    ) -> Result<Vec<FeedAppend>, StoreError> {
+        let Some(owner) = self.session_owner(sid).await? else {
+            return Ok(Vec::new());
         };
-        let revoked_at = parse::<RevokedRecord>(
-            self.kv.get(&revoked_key(&owner.user, sid)).await?,
-            "revocation marker",
-        )?
-        .map(|r| r.revoked_at);
-        match rules::decide_access_token_revocation(token_exp, revoked_at, listed.len(), lifetimes)
-        {
-            rules::AccessTokenRevocation::CoveredBySession => Ok(()),
+        let Some(mut session) = self.session(&owner.user, sid).await? else {
+            return Ok(Vec::new());
+        };
+        if session.revoked_jti.iter().any(|j| j == jti) {
+            return Ok(Vec::new());
+        }
+        match rules::decide_access_token_revocation(
+            token_exp,
+            session.revoked_at,
+            session.revoked_jti.len(),
+            lifetimes,
+        ) {
+            rules::AccessTokenRevocation::CoveredBySession => Ok(Vec::new()),
             rules::AccessTokenRevocation::EndSession => {
-                self.revoke_session(&owner.user, sid, owner.session_expires, now, lifetimes)
-                    .await
+                self.revoke_session(&owner.user, sid, now, lifetimes).await
             }
-            rules::AccessTokenRevocation::Jti => self.put_jti_entry(&key, token_exp, now).await,
+            rules::AccessTokenRevocation::Jti => {
+                session.revoked_jti.push(jti.to_owned());
+                self.put_session(&owner.user, sid, &session, now).await?;
+                Ok(vec![FeedAppend::Jti {
+                    sid: sid.to_owned(),
+                    jti: jti.to_owned(),
+                    exp: rules::jti_entry_exp(token_exp),
+                }])
+            }
         }
     }
 
-    /// The feed entry `key` of an access token, listed until the token's `exp`.
-    async fn put_jti_entry(&self, key: &str, token_exp: i64, now: i64) -> Result<(), StoreError> {
-        let exp = rules::jti_entry_exp(token_exp);
+    /// Keeps `entries` in the outbox until the feed object has them; returns the outbox key.
+    pub async fn stage(&self, entries: &[FeedAppend], now_ms: i64) -> Result<String, StoreError> {
+        let key = outbox_key(now_ms, &tokens::random_id()?);
+        let last = entries.iter().map(feed_append_exp).max().unwrap_or(0);
         self.kv
             .put(
-                key,
-                "",
-                rules::feed_ttl(exp, now),
-                to_value(&FeedMeta { exp }),
+                &key,
+                &to_json(&entries),
+                rules::feed_ttl(last, rules::secs(now_ms)),
+                None,
             )
-            .await
+            .await?;
+        Ok(key)
     }
 
-    /// The revocation feed at `now`: one `list` over `feed:` (one call per 1000 entries),
-    /// every entry's data in its key's metadata.
+    /// Everything in the outbox, oldest first.
+    pub async fn outbox(&self) -> Result<Vec<(String, Vec<FeedAppend>)>, StoreError> {
+        let mut out = Vec::new();
+        for key in self.list_all(OUTBOX_PREFIX).await? {
+            let entries = parse(self.kv.get(&key.name).await?, "outbox entry")?;
+            if let Some(entries) = entries {
+                out.push((key.name, entries));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a delivered outbox entry.
+    pub async fn unstage(&self, key: &str) -> Result<(), StoreError> {
+        self.kv.delete(key).await
+    }
+
+    // ---- feed object ------------------------------------------------------------------
+
+    /// Adds entries to the feed. Idempotent: an entry written twice is one entry.
+    pub async fn append_feed(&self, entries: &[FeedAppend], now: i64) -> Result<(), StoreError> {
+        for entry in entries {
+            let ttl = rules::feed_ttl(feed_append_exp(entry), now);
+            match entry {
+                FeedAppend::Jti { sid, jti, exp } => {
+                    self.kv
+                        .put(
+                            &feed_jti_key(sid, jti),
+                            "",
+                            ttl,
+                            to_value(&FeedMeta { exp: *exp }),
+                        )
+                        .await?;
+                }
+                FeedAppend::Sid { sid, exp } => {
+                    self.kv
+                        .put(
+                            &feed_sid_key(sid),
+                            "",
+                            ttl,
+                            to_value(&FeedMeta { exp: *exp }),
+                        )
+                        .await?;
+                }
+                FeedAppend::Sub {
+                    user,
+                    sub,
+                    not_before,
+                    exp,
+                } => {
+                    // A later logout everywhere replaces an earlier one's entry.
+                    let meta = FeedSubMeta {
+                        sub: sub.clone(),
+                        not_before: *not_before,
+                        exp: *exp,
+                    };
+                    self.kv
+                        .put(&feed_sub_key(user), "", ttl, to_value(&meta))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The revocation feed at `now`: one `list` over `feed:`, every entry's data in its
+    /// key's metadata.
     pub async fn feed(&self, now: i64) -> Result<RevocationFeed, StoreError> {
         let keys = self.list_all(FEED_PREFIX).await?;
         let (mut jti, mut sid, mut sub) = (Vec::new(), Vec::new(), Vec::new());
@@ -627,8 +854,7 @@ impl<K: Kv> Store<K> {
             let meta = key.metadata.ok_or(corrupt)?;
             if let Some(rest) = key.name.strip_prefix("feed:jti:") {
                 let m: FeedMeta = serde_json::from_value(meta).map_err(|_| corrupt)?;
-                // `<sid>:<jti>`; a key without the sid (written before the sid was part of
-                // the key, still in a persisted local KV) is the jti alone.
+                // `<sid>:<jti>`: session ids have no `:`.
                 let id = rest.split_once(':').map_or(rest, |(_sid, id)| id);
                 jti.push(FeedEntry {
                     id: id.to_owned(),
@@ -666,14 +892,28 @@ impl<K: Kv> Store<K> {
     }
 }
 
+fn session_meta(key: &ListedKey) -> Result<SessionMeta, StoreError> {
+    key.metadata
+        .clone()
+        .and_then(|m| serde_json::from_value::<SessionMeta>(m).ok())
+        .ok_or(StoreError::Corrupt("session metadata"))
+}
+
+fn feed_append_exp(entry: &FeedAppend) -> i64 {
+    match entry {
+        FeedAppend::Jti { exp, .. } | FeedAppend::Sid { exp, .. } | FeedAppend::Sub { exp, .. } => {
+            *exp
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn kv_rate_limit_errors_are_told_apart_from_failures() {
-        // What workerd throws for Workers KV's one write per second per key, as worker's
-        // KvError displays it.
+    fn rate_limit_errors_are_told_apart_from_failures() {
+        // What workerd throws for a storage rate limit, as the worker crate displays it.
         let limited = "js error: JsValue(Error: KV PUT failed: 429 Too Many Requests)";
         assert_eq!(
             StoreError::from_runtime_message("put", limited),
@@ -704,8 +944,8 @@ mod tests {
         assert_eq!(rt_key("h"), "rt:h");
         assert_eq!(session_key("u", "s"), "session:u:s");
         assert_eq!(sid_key("s"), "sid:s");
-        assert_eq!(revoked_key("u", "s"), "revoked:u:s");
-        assert_eq!(logout_key("u"), "logout:u");
+        assert_eq!(outbox_key(42, "n"), "outbox:000000000000042:n");
+        assert!(outbox_key(9, "n") < outbox_key(10, "a"));
         assert_eq!(feed_jti_key("s", "j:k"), "feed:jti:s:j:k");
         assert_eq!(feed_sid_key("s"), "feed:sid:s");
         assert_eq!(feed_sub_key("u"), "feed:sub:u");
