@@ -4,7 +4,9 @@
 //! - `SIGNING_KEYS`: a private JWKS with one fresh Ed25519 key (`SigningKey::generate` over
 //!   32 bytes from the OS CSPRNG); the first key signs, all keys are published.
 //! - `ISSUER_SERVICE_KEY`: 32 random bytes, base64url, the bearer credential of the
-//!   service endpoints.
+//!   service endpoints (the app's backend only).
+//! - `FEED_KEY`: 32 random bytes, base64url, the read-only credential of the revocation
+//!   feed (verifiers and gateways). Added to an existing file that lacks it.
 //!
 //! ```text
 //! revocable-keygen [--out PATH] [--force]   create (refuses to overwrite without --force)
@@ -26,6 +28,8 @@ use revocable_core::{Algorithm, SigningKey, SigningKeySet};
 const SIGNING_KEYS: &str = "SIGNING_KEYS";
 /// Name of the service key variable.
 const SERVICE_KEY: &str = "ISSUER_SERVICE_KEY";
+/// Name of the feed key variable.
+const FEED_KEY: &str = "FEED_KEY";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,7 +49,7 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: revocable-keygen [--out PATH] [--force]\n       revocable-keygen --rotate [--out PATH]\n       revocable-keygen --print SIGNING_KEYS|ISSUER_SERVICE_KEY [--out PATH]\n\n  --out PATH    dotenv file to write or read (default: .dev.vars)\n  --force       replace an existing file with new keys and a new service key\n  --rotate      add a new signing key first, keep the previous ones and the service key\n  --print NAME  print the value of NAME from the file, for example\n                `revocable-keygen --out prod.vars --print SIGNING_KEYS | wrangler secret put SIGNING_KEYS`";
+const USAGE: &str = "usage: revocable-keygen [--out PATH] [--force]\n       revocable-keygen --rotate [--out PATH]\n       revocable-keygen --print SIGNING_KEYS|ISSUER_SERVICE_KEY|FEED_KEY [--out PATH]\n\n  --out PATH    dotenv file to write or read (default: .dev.vars)\n  --force       replace an existing file with new keys and a new service key\n  --rotate      add a new signing key first, keep the previous ones and the service key\n  --print NAME  print the value of NAME from the file, for example\n                `revocable-keygen --out prod.vars --print SIGNING_KEYS | wrangler secret put SIGNING_KEYS`";
 
 /// Everything that can go wrong. Messages never contain key material.
 #[derive(Debug)]
@@ -107,9 +111,10 @@ impl Options {
                 "--print" => match iter.next().map(String::as_str) {
                     Some(SIGNING_KEYS) => opts.print = Some(SIGNING_KEYS),
                     Some(SERVICE_KEY) => opts.print = Some(SERVICE_KEY),
+                    Some(FEED_KEY) => opts.print = Some(FEED_KEY),
                     _ => {
                         return Err(KeygenError::Usage(
-                            "--print needs SIGNING_KEYS or ISSUER_SERVICE_KEY".into(),
+                            "--print needs SIGNING_KEYS, ISSUER_SERVICE_KEY or FEED_KEY".into(),
                         ))
                     }
                 },
@@ -164,13 +169,31 @@ fn run(opts: &Options) -> Result<String, KeygenError> {
         ));
     }
     if exists && !opts.force {
-        return Err(KeygenError::Exists(opts.out.clone()));
+        let text =
+            fs::read_to_string(&opts.out).map_err(|e| KeygenError::Io(opts.out.clone(), e))?;
+        if text
+            .lines()
+            .any(|line| dotenv_value(line, FEED_KEY).is_some())
+        {
+            return Err(KeygenError::Exists(opts.out.clone()));
+        }
+        let mut text = text;
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push_str(&format!("{FEED_KEY}={}\n", random_base64url::<32>()?));
+        write_private(&opts.out, &text)?;
+        return Ok(format!(
+            "added FEED_KEY to {} (the read-only feed credential); the other keys are unchanged",
+            opts.out.display()
+        ));
     }
     let set = SigningKeySet::new(vec![new_signing_key()?]).map_err(KeygenError::Key)?;
     let service_key = random_base64url::<32>()?;
-    write_private(&opts.out, &render_new(&set, &service_key))?;
+    let feed_key = random_base64url::<32>()?;
+    write_private(&opts.out, &render_new(&set, &service_key, &feed_key))?;
     Ok(format!(
-        "wrote {} (SIGNING_KEYS: 1 Ed25519 key, kid {}; ISSUER_SERVICE_KEY); keep it out of git",
+        "wrote {} (SIGNING_KEYS: 1 Ed25519 key, kid {}; ISSUER_SERVICE_KEY; FEED_KEY); keep it out of git",
         opts.out.display(),
         set.active().kid()
     ))
@@ -194,12 +217,13 @@ fn random_base64url<const N: usize>() -> Result<String, KeygenError> {
 
 /// The dotenv text of a new file. JSON goes in single quotes: dotenv (which wrangler uses)
 /// takes single-quoted values literally, so the JSON's double quotes need no escaping.
-fn render_new(set: &SigningKeySet, service_key: &str) -> String {
+fn render_new(set: &SigningKeySet, service_key: &str, feed_key: &str) -> String {
     format!(
         "# Local secrets for the revocable issuer, written by revocable-keygen.\n\
          # Never commit this file (.gitignore lists it). Rotate: revocable-keygen --rotate\n\
          {SIGNING_KEYS}='{}'\n\
-         {SERVICE_KEY}={service_key}\n",
+         {SERVICE_KEY}={service_key}\n\
+         {FEED_KEY}={feed_key}\n",
         set.private_jwks()
     )
 }
@@ -260,7 +284,8 @@ fn dotenv_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Writes `text` to `path` readable by the owner only, through a temporary file and a
-/// rename so an interrupted run never leaves half a key file.
+/// rename so an interrupted run never leaves half a key file. The temporary file's
+/// permissions are set whether it was created now or left behind by an interrupted run.
 fn write_private(path: &PathBuf, text: &str) -> Result<(), KeygenError> {
     let io = |e| KeygenError::Io(path.clone(), e);
     let mut tmp = path.clone().into_os_string();
@@ -276,6 +301,12 @@ fn write_private(path: &PathBuf, text: &str) -> Result<(), KeygenError> {
     {
         // Closed at the end of this block, before the rename.
         let mut file = options.open(&tmp).map_err(io)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(io)?;
+        }
         file.write_all(text.as_bytes()).map_err(io)?;
         file.sync_all().map_err(io)?;
     }

@@ -186,3 +186,61 @@ fn bad_arguments_exit_2_with_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"));
 }
+
+fn value_of(path: &Path, name: &str) -> Option<String> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}=")).map(str::to_owned))
+}
+
+#[test]
+fn writes_a_read_only_feed_key_distinct_from_the_service_key() {
+    let dir = TempDir::new("feedkey");
+    assert_ok(&keygen(&dir.0, &[]));
+    let path = dir.0.join(".dev.vars");
+    let feed = value_of(&path, "FEED_KEY").unwrap_or_else(|| panic!("no FEED_KEY"));
+    let service = value_of(&path, "ISSUER_SERVICE_KEY").unwrap_or_default();
+    assert_eq!(feed.len(), 43);
+    assert_ne!(feed, service);
+    let out = keygen(&dir.0, &["--print", "FEED_KEY"]);
+    assert_ok(&out);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), feed);
+}
+
+#[test]
+fn adds_a_feed_key_to_a_file_that_lacks_one_and_keeps_the_rest() {
+    let dir = TempDir::new("addfeed");
+    assert_ok(&keygen(&dir.0, &[]));
+    let path = dir.0.join(".dev.vars");
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("FEED_KEY="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&path, &without).unwrap_or_else(|e| panic!("{e}"));
+    let out = keygen(&dir.0, &[]);
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added FEED_KEY"));
+    let after = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        after.starts_with(&without),
+        "the other lines are kept as they were"
+    );
+    assert!(value_of(&path, "FEED_KEY").is_some_and(|k| k.len() == 43));
+    // With a feed key present, a second run refuses as before.
+    assert!(!keygen(&dir.0, &[]).status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_leftover_temporary_file_does_not_keep_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("leftover");
+    let tmp = dir.0.join(".dev.vars.tmp");
+    fs::write(&tmp, "stale").unwrap_or_else(|e| panic!("{e}"));
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).unwrap_or_else(|e| panic!("{e}"));
+    assert_ok(&keygen(&dir.0, &[]));
+    let mode = fs::metadata(dir.0.join(".dev.vars")).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode.ok(), Some(0o600));
+}
