@@ -6,19 +6,19 @@
 // a real token, bad service keys.
 //
 // Every request must get a 4xx with an RFC 6749 section 5.2 body (`{error, error_description}`,
-// both strings, JSON, no-store), none a 5xx, and the issuer's KV must be exactly the same
-// afterwards: every key, value, metadata and expiration (read through wrangler's own KV
-// commands, lib.mjs dumpKv). The KV holds real state while this runs (a rotated session, an
-// ended one, a logout everywhere, a revoked access token), and many requests carry that
-// session's real refresh token, so "nothing changed" is a real claim.
+// both strings, JSON, no-store), none a 5xx, and the issuer's stored state must be exactly the
+// same afterwards: every key, value, metadata and expiration of every Durable Object (read from
+// their SQLite files, lib.mjs dumpObjects). The objects hold real state while this runs (a
+// rotated session, an ended one, a logout everywhere, a revoked access token), and many
+// requests carry that session's real refresh token, so "nothing changed" is a real claim.
 //
 // The existing tests/issuer/bad-input.test.mjs checks exact statuses and codes of hand-picked
-// cases; this suite is the generated, many-input complement with the KV comparison.
+// cases; this suite is the generated, many-input complement with the state comparison.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { issuerForFile } from '../issuer/harness.mjs';
-import { dumpKv, raw } from './lib.mjs';
+import { dumpObjects, raw } from './lib.mjs';
 
 const PORT = 18540;
 let issuer;
@@ -192,14 +192,14 @@ function cases({ rt, at, sid, sk }) {
   }
 
   // Tokens with NUL bytes, refresh tokens of every wrong length, near misses of the real one.
-  for (const t of [`${rt.slice(0, 42)}%00`, `%00${rt.slice(1)}`, `${rt}%00`, '%00'.repeat(43), `${rt.slice(0, 20)}%00${rt.slice(21)}`]) {
+  for (const t of [`${rt.slice(0, 42)}%00`, `%00${rt.slice(1)}`, `${rt}%00`, '%00'.repeat(54), `${rt.slice(0, 20)}%00${rt.slice(21)}`]) {
     add(`refresh token with NUL ${t.slice(0, 12)}`, form(`grant_type=refresh_token&refresh_token=${t}`), { status: 400, error: 'invalid_grant' });
   }
   for (let len = 1; len <= 100; len++) {
-    if (len === 43) continue;
+    if (len === 54) continue;
     add(`refresh token of ${len} characters`, form(`grant_type=refresh_token&refresh_token=${'A'.repeat(len)}`), { status: 400, error: 'invalid_grant' });
   }
-  for (let len = 1; len < 43; len += 7) {
+  for (let len = 1; len < 54; len += 7) {
     add(`prefix of the real refresh token (${len})`, form(`grant_type=refresh_token&refresh_token=${rt.slice(0, len)}`), { status: 400, error: 'invalid_grant' });
   }
   for (const i of [0, 21, 42]) {
@@ -269,11 +269,11 @@ function assertOAuthError(res, c) {
   for (const secret of [state.rt, state.rt0, state.at, state.sk]) assert.ok(!res.text.includes(secret), `${c.name}: echoes a credential`);
 }
 
-test('at least 200 generated hostile requests: every one a 4xx OAuth error, the KV unchanged', async (t) => {
+test('at least 200 generated hostile requests: every one a 4xx OAuth error, stored state unchanged', async (t) => {
   const all = cases(state);
   assert.ok(all.length >= 200, `only ${all.length} cases`);
-  const before = await dumpKv(issuer.persistDir, issuer.dir);
-  assert.ok(Object.keys(before).length >= 8, 'the KV holds the setup state');
+  const before = await dumpObjects(issuer.persistDir);
+  assert.ok(Object.keys(before).length >= 8, 'the objects hold the setup state');
 
   const byStatus = {};
   const failures = [];
@@ -334,12 +334,12 @@ test('at least 200 generated hostile requests: every one a 4xx OAuth error, the 
   }
   const total = all.length + 3 + streamed.length;
   const tookMs = Date.now() - started;
-  const after = await dumpKv(issuer.persistDir, issuer.dir);
+  const after = await dumpObjects(issuer.persistDir);
 
-  t.diagnostic(`bad input: ${total} requests in ${tookMs} ms; statuses ${JSON.stringify(byStatus)}; KV ${Object.keys(before).length} keys before and after; after streamed oversized bodies, local wrangler dev's proxy answered ${proxyAnswers} of ${streamed.length} itself and stalled ${stalls} health checks`);
-  console.log(`# bad input: ${total} generated hostile requests, statuses ${JSON.stringify(byStatus)}, 0 5xx, KV unchanged (${Object.keys(before).length} keys)`);
+  t.diagnostic(`bad input: ${total} requests in ${tookMs} ms; statuses ${JSON.stringify(byStatus)}; ${Object.keys(before).length} stored keys before and after; after streamed oversized bodies, local wrangler dev's proxy answered ${proxyAnswers} of ${streamed.length} itself and stalled ${stalls} health checks`);
+  console.log(`# bad input: ${total} generated hostile requests, statuses ${JSON.stringify(byStatus)}, 0 5xx, stored state unchanged (${Object.keys(before).length} keys)`);
   assert.deepEqual(failures, [], `${failures.length} of ${total} requests were not a clean 4xx`);
-  assert.deepEqual(after, before, 'the KV changed');
+  assert.deepEqual(after, before, 'the stored state changed');
 
   // The issuer is still fine, and the real token that went through all of the above works.
   const ok = await issuer.api.refresh(state.rt);

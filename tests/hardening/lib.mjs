@@ -63,29 +63,33 @@ function jsonBlock(text, open) {
 }
 
 /**
- * Everything in the issuer's local KV: `{ key: { expiration, metadata, value } }`, read with
- * wrangler's own commands against the same --persist-to directory the running `wrangler dev`
- * uses (`wrangler kv key list` for names, expirations and metadata, `wrangler kv bulk get` for
- * the values): the state as the Workers KV API sees it, not as files on disk happen to be laid
- * out. Reading alongside a running `wrangler dev` works (checked: a key written by the server a
- * moment before is listed, and the server keeps answering).
+ * Everything the issuer's Durable Objects store under `persistDir` (the `--persist-to` of a
+ * running `wrangler dev`): `{ "<class>/<object>/<key>": { value, metadata, expires } }`, read
+ * from each object's SQLite file (the `kv` table of crates/issuer/src/store/object_kv.rs) with
+ * Python's sqlite3 module, read-only. Reading beside the running server works: SQLite lets a
+ * reader in while workerd writes (WAL), and the server keeps answering.
  */
-export async function dumpKv(persistDir, scratchDir) {
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: '1' };
-  const common = ['--binding', 'REVOCABLE_KV', '--local', '--persist-to', persistDir, '--config', join(ROOT, 'wrangler.toml')];
-  const list = await run(WRANGLER, ['kv', 'key', 'list', ...common], { cwd: ROOT, env, maxBuffer: 64 << 20 });
-  const keys = jsonBlock(list.stdout, '[');
-  const out = {};
-  for (const k of keys) out[k.name] = { expiration: k.expiration ?? null, metadata: k.metadata ?? null, value: null };
-  if (keys.length > 0) {
-    const file = join(scratchDir, `kv-keys-${process.pid}-${Date.now()}.json`);
-    writeFileSync(file, JSON.stringify(keys.map((k) => k.name)));
-    const values = await run(WRANGLER, ['kv', 'bulk', 'get', file, ...common], { cwd: ROOT, env, maxBuffer: 64 << 20 });
-    for (const [name, entry] of Object.entries(jsonBlock(values.stdout, '{'))) {
-      if (out[name]) out[name].value = entry?.value ?? null;
-    }
-  }
-  return out;
+export async function dumpObjects(persistDir) {
+  const script = String.raw`
+import glob, json, os, sqlite3, sys
+out = {}
+for path in sorted(glob.glob(os.path.join(sys.argv[1], 'v3', 'do', '*', '*.sqlite'))):
+    if os.path.basename(path) == 'metadata.sqlite':
+        continue
+    con = sqlite3.connect('file:' + path + '?mode=ro', uri=True)
+    try:
+        rows = con.execute('SELECT key, value, metadata, expires FROM kv ORDER BY key').fetchall()
+    except sqlite3.OperationalError:
+        rows = []
+    finally:
+        con.close()
+    name = os.path.basename(os.path.dirname(path)) + '/' + os.path.basename(path)[:16]
+    for key, value, metadata, expires in rows:
+        out[name + '/' + key] = {'value': value, 'metadata': metadata, 'expires': expires}
+print(json.dumps(out))
+`;
+  const { stdout } = await run('python3', ['-c', script, persistDir], { maxBuffer: 64 << 20 });
+  return JSON.parse(stdout);
 }
 
 /**

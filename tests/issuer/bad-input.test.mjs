@@ -156,9 +156,9 @@ test('token endpoint: malformed, missing, empty, repeated parameters and unsuppo
     ['grant_type=client_credentials', 'unsupported_grant_type'],
     ['grant_type=REFRESH_TOKEN&refresh_token=x', 'unsupported_grant_type'],
     ['grant_type=refresh_token&refresh_token=short', 'invalid_grant'],
-    [`grant_type=refresh_token&refresh_token=${'A'.repeat(43)}`, 'invalid_grant'],
+    [`grant_type=refresh_token&refresh_token=${'A'.repeat(54)}`, 'invalid_grant'],
     [`grant_type=refresh_token&refresh_token=${'A'.repeat(42)}%00`, 'invalid_grant'],
-    [`grant_type=refresh_token&refresh_token=${'A'.repeat(43)}&scope=bad%22scope`, 'invalid_scope'],
+    [`grant_type=refresh_token&refresh_token=${'A'.repeat(54)}&scope=bad%22scope`, 'invalid_scope'],
   ];
   for (const [body, error] of cases) {
     expectError(await api.call('POST', '/oauth/token', { headers: FORM, body }), 400, error, body.slice(0, 80));

@@ -66,8 +66,8 @@ test('full flow: session -> refresh -> refresh -> revoke; tokens verify with jos
   assert.equal(s.expires_in, 300);
   assert.equal(s.refresh_token_expires_in, 14 * 86400);
   assert.equal(s.scope, 'read write');
-  assert.match(s.refresh_token, /^[A-Za-z0-9_-]{43}$/);
-  assert.match(s.session_id, /^[A-Za-z0-9_-]{22}$/);
+  assert.match(s.refresh_token, /^[A-Za-z0-9_-]{54}$/);
+  assert.match(s.session_id, /^[A-Za-z0-9_-]{33}$/);
 
   const jwks = createRemoteJWKSet(new URL(`${issuer.url}/.well-known/jwks.json`));
   const verify = (token) => jwtVerify(token, jwks, {
@@ -123,7 +123,9 @@ test('full flow: session -> refresh -> refresh -> revoke; tokens verify with jos
   const feed = (await api.feed()).json;
   const entry = feed.sid.find((e) => e.id === s.session_id);
   assert.ok(entry, 'revoked session in the feed');
-  assert.ok(entry.exp >= now() + 300, `sid entry lives at least one access-token lifetime (exp ${entry.exp})`);
+  const lastExp = payload(r2.json.access_token).exp;
+  assert.ok(entry.exp >= lastExp, `the sid entry outlives the session's last access token (${entry.exp} < ${lastExp})`);
+  assert.ok(entry.exp >= now() + 298, `sid entry lives one access-token lifetime from the revocation (exp ${entry.exp})`);
 });
 
 test('access tokens verify against a JWKS fetched once (createLocalJWKSet)', async () => {
@@ -140,9 +142,12 @@ test('access tokens verify against a JWKS fetched once (createLocalJWKSet)', asy
 
 test('reuse detection: a rotated-away token replayed kills the session; the newest token fails too', async () => {
   const s = await newSession({ sub: freshSub('reuse') });
-  const r1 = await api.refresh(s.refresh_token);
+  const r0 = await api.refresh(s.refresh_token);
+  assert.equal(r0.status, 200, r0.text);
+  const r1 = await api.refresh(r0.json.refresh_token);
   assert.equal(r1.status, 200, r1.text);
 
+  // The first token is now two rotations old: outside the reuse interval's one-token window.
   const replay = await api.refresh(s.refresh_token);
   assert.equal(replay.status, 400);
   assert.equal(replay.json.error, 'invalid_grant');
@@ -193,7 +198,7 @@ test('logout of one session leaves the other sessions alone', async () => {
 
   // Deleting again is idempotent; an unknown id is 404.
   assert.equal((await api.endSession(phone.session_id)).status, 204);
-  const unknown = await api.endSession('AAAAAAAAAAAAAAAAAAAAAA');
+  const unknown = await api.endSession('A'.repeat(33));
   assert.equal(unknown.status, 404);
   assert.equal(unknown.json.error, 'not_found');
 });
@@ -241,7 +246,7 @@ test('subjects with slashes, spaces and unicode round-trip through the path', as
 
 test('revoke (RFC 7009) answers 200 for unknown, malformed and foreign tokens', async () => {
   for (const token of [
-    'A'.repeat(43), // refresh-token shaped, unknown
+    'A'.repeat(54), // refresh-token shaped, unknown
     'not-a-token',
     'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', // alg none
     'a.b.c',
@@ -250,9 +255,9 @@ test('revoke (RFC 7009) answers 200 for unknown, malformed and foreign tokens', 
     assert.equal(res.status, 200, token);
     assert.equal(res.text, '');
   }
-  const hinted = await api.revoke('A'.repeat(43), 'access_token');
+  const hinted = await api.revoke('A'.repeat(54), 'access_token');
   assert.equal(hinted.status, 200);
-  const weird = await api.revoke('A'.repeat(43), 'some_other_hint');
+  const weird = await api.revoke('A'.repeat(54), 'some_other_hint');
   assert.equal(weird.status, 200);
 });
 
@@ -292,6 +297,24 @@ test('revoking access tokens one by one: 8 per session, then the session ends (t
   assert.equal(refused.status, 400);
   assert.equal(refused.json.error, 'invalid_grant');
   assert.deepEqual((await api.sessions(sub)).json.sessions, []);
+});
+
+test('the feed key reads the feed and nothing else', async () => {
+  const feedKey = { authorization: `Bearer ${issuer.keys.feedKey}` };
+  const feed = await api.call('GET', '/v1/revocations', { headers: feedKey });
+  assert.equal(feed.status, 200, feed.text);
+  assert.ok(Array.isArray(feed.json.sid));
+  const json = { ...feedKey, 'content-type': 'application/json' };
+  for (const [method, path, body] of [
+    ['POST', '/v1/sessions', JSON.stringify({ sub: 'mallory' })],
+    ['GET', '/v1/users/alice/sessions'],
+    ['POST', '/v1/users/alice/revoke'],
+    ['DELETE', '/v1/sessions/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+  ]) {
+    const r = await api.call(method, path, { headers: json, body });
+    assert.equal(r.status, 401, `${method} ${path} with the feed key: ${r.text}`);
+    assert.equal(r.json.error, 'invalid_client');
+  }
 });
 
 test('feed: service key, ETag and 304, entries kept until their exp', async () => {

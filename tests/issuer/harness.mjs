@@ -50,7 +50,7 @@ export function tempDir(name) {
   return dir;
 }
 
-/** Writes a fresh key file with revocable-keygen; returns its path and the service key. */
+/** Writes a fresh key file with revocable-keygen; returns its path and the keys. */
 export function generateKeys(dir) {
   const out = join(dir, 'test.vars');
   const bin = process.env.REVOCABLE_KEYGEN ?? join(ROOT, 'target/debug/revocable-keygen');
@@ -61,9 +61,10 @@ export function generateKeys(dir) {
   }
   const text = readFileSync(out, 'utf8');
   const serviceKey = /^ISSUER_SERVICE_KEY=(.+)$/m.exec(text)?.[1];
+  const feedKey = /^FEED_KEY=(.+)$/m.exec(text)?.[1];
   const signingKeys = /^SIGNING_KEYS='(.+)'$/m.exec(text)?.[1];
-  if (!serviceKey || !signingKeys) throw new Error(`keygen output lacks keys: ${out}`);
-  return { envFile: out, serviceKey, signingKeys: JSON.parse(signingKeys) };
+  if (!serviceKey || !feedKey || !signingKeys) throw new Error(`keygen output lacks keys: ${out}`);
+  return { envFile: out, serviceKey, feedKey, signingKeys: JSON.parse(signingKeys) };
 }
 
 /**
