@@ -38,20 +38,21 @@ dev: tools $(DEV_BUILD) $(if $(DEV_VARS),,dev-keygen keys) examples-deps
 	@bash "$(ROOT)/scripts/dev.sh"
 
 # `make keys` compiles revocable-keygen quietly (cargo run -q): a silent minute or two on a
-# fresh machine. When the keys are missing, build it first with cargo's progress output.
+# fresh machine. When it has keys to write, build it first with cargo's progress output.
 dev-keygen:
-	@if [[ ! -f "$(ROOT)/.dev.vars" ]]; then \
+	@if [[ ! -f "$(ROOT)/.dev.vars" ]] || ! grep -q '^FEED_KEY=' "$(ROOT)/.dev.vars"; then \
 	  echo "== cargo build -p revocable-keygen (generates the local keys, .dev.vars)"; \
 	  $(CARGO) build -p revocable-keygen; \
 	fi
 
 ## The edge gateway under wrangler dev, in front of `make dev`'s app. Its only secret, the
-## issuer's service key, is copied from .dev.vars into a file of its own (the gateway never
-## sees the signing keys).
+## issuer's read-only feed key (FEED_KEY), is copied from .dev.vars into a file of its own (the
+## gateway never sees the signing keys or the service key).
 gateway: tools $(if $(SKIP_BUILD),,build-js) examples-deps
 	@test -f "$(GATEWAY_DEV_VARS)" || { echo "make gateway: $(GATEWAY_DEV_VARS) is missing: run make dev first" >&2; exit 1; }
 	@mkdir -p "$(ROOT)/target"
-	@umask 077 && grep '^ISSUER_SERVICE_KEY=' "$(GATEWAY_DEV_VARS)" > "$(GATEWAY_VARS)"
+	@grep -q '^FEED_KEY=' "$(GATEWAY_DEV_VARS)" || { echo "make gateway: $(GATEWAY_DEV_VARS) has no FEED_KEY: run make keys" >&2; exit 1; }
+	@umask 077 && grep '^FEED_KEY=' "$(GATEWAY_DEV_VARS)" > "$(GATEWAY_VARS)"
 	@echo "== edge gateway on http://127.0.0.1:$(GATEWAY_PORT) -> $(GATEWAY_ORIGIN_URL) (issuer $(GATEWAY_ISSUER_URL)); Ctrl-C stops it"
 	cd "$(EXAMPLES_DIR)/edge-gateway" && exec wrangler dev --ip 127.0.0.1 --port $(GATEWAY_PORT) \
 	  --inspector-port $(GATEWAY_INSPECTOR_PORT) --env-file "$(GATEWAY_VARS)" \
@@ -59,7 +60,7 @@ gateway: tools $(if $(SKIP_BUILD),,build-js) examples-deps
 	  --var "REVOCATION_INTERVAL_MS:$(REVOCATION_INTERVAL_MS)" --show-interactive-dev-session=false
 
 # The tests run `make dev` and `make gateway` themselves (ports 18600-18699, temporary keys and
-# KV), after this has built everything, so their own builds are no-ops. One file at a time:
+# state), after this has built everything, so their own builds are no-ops. One file at a time:
 # they share nothing, but each starts workerd and the machine has two cores.
 test-e2e: build-js issuer-worker examples-deps
 	@echo "== node --test tests/e2e (make dev, the example app, the edge gateway, the README)"

@@ -1,7 +1,8 @@
 # The issuer worker (crates/issuer), its local keys (crates/keygen) and its tests.
 #
 #   make issuer-worker   build crates/issuer/build/ with worker-build (wrangler.toml's [build] runs this)
-#   make keys            write .dev.vars (SIGNING_KEYS + ISSUER_SERVICE_KEY) if it is missing
+#   make keys            write .dev.vars (SIGNING_KEYS + ISSUER_SERVICE_KEY + FEED_KEY) if it is
+#                        missing; add FEED_KEY to an existing one that lacks it
 #   make rotate-keys     add a new signing key to .dev.vars (the old ones stay published)
 #   make test-issuer     native unit/integration tests, then the end-to-end suite in workerd
 
@@ -26,10 +27,16 @@ $(ISSUER_WORKER): $(ISSUER_SOURCES) | tools
 	@wasm=$(ISSUER_DIR)/build/index_bg.wasm; \
 	  echo "== issuer wasm: $$(wc -c < $$wasm) bytes raw, $$(gzip -9 -c $$wasm | wc -c) bytes gzip"
 
+# A .dev.vars that has no FEED_KEY line gets one: keygen, run on an existing file, appends it
+# and leaves the other keys as they are.
 keys: $(ROOT)/.dev.vars
+	@if ! grep -q '^FEED_KEY=' "$(ROOT)/.dev.vars"; then \
+	  echo "== revocable-keygen: adding FEED_KEY (the read-only feed key) to .dev.vars"; \
+	  $(CARGO) run -q -p revocable-keygen -- --out "$(ROOT)/.dev.vars"; \
+	fi
 
 $(ROOT)/.dev.vars:
-	@echo "== revocable-keygen: writing .dev.vars (local signing key and service key)"
+	@echo "== revocable-keygen: writing .dev.vars (local signing key, service key and feed key)"
 	$(CARGO) run -q -p revocable-keygen -- --out $@
 
 rotate-keys: keys

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the system locally: the issuer (the Rust worker under `wrangler dev`, local KV persisted)
+# Runs the system locally: the issuer (the Rust worker under `wrangler dev`, local state persisted)
 # and the example Express app (js/examples/express), waits until both answer, prints their URLs
 # and a short tour, streams their logs, and stops both (whole process groups: wrangler, its two
 # workerd processes, esbuild, node) on Ctrl-C, on SIGTERM, or when either of them dies.
@@ -10,8 +10,9 @@
 #
 # Environment (defaults in brackets):
 #   ISSUER_PORT [8787]  APP_PORT [3000]  INSPECTOR_PORT [ISSUER_PORT+1]: wrangler's devtools port
-#   PERSIST_DIR [.wrangler/state]        the issuer's local KV (kept between runs)
-#   DEV_VARS [.dev.vars]                 SIGNING_KEYS and ISSUER_SERVICE_KEY (`make keys`)
+#   PERSIST_DIR [.wrangler/state]        the issuer's local state: its Durable Objects (kept between runs)
+#   DEV_VARS [.dev.vars]                 SIGNING_KEYS, ISSUER_SERVICE_KEY and FEED_KEY (`make keys`);
+#                                        the app reads its two keys from it too
 #   REVOCATION_INTERVAL_MS [5000]        how often the app polls the revocation feed
 #   DEV_LOG_DIR [target/dev-logs]        issuer.log and app.log
 #   ISSUER_READY_TIMEOUT [420]           seconds; the first start may build the worker
@@ -41,6 +42,7 @@ die() { printf 'make dev: %s\n' "$*" >&2; exit 1; }
 [[ -f "$ROOT/crates/issuer/build/index.js" ]] || die "the issuer worker is not built: run \`make dev\` (or \`make issuer-worker\`)"
 [[ -f "$ROOT/js/dist/wasm/revocable_wasm_bg.wasm" ]] || die "the npm package is not built: run \`make dev\` (or \`make build-js\`)"
 [[ -f "$DEV_VARS" ]] || die "$DEV_VARS is missing: run \`make dev\` (or \`make keys\`)"
+grep -q '^FEED_KEY=' "$DEV_VARS" || die "$DEV_VARS has no FEED_KEY: run \`make keys\` (or revocable-keygen --out $DEV_VARS), which adds one"
 [[ -d "$APP_DIR/node_modules/express" ]] || die "the example app's dependencies are missing: run \`make dev\` (or \`make examples-deps\`)"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -93,7 +95,7 @@ trap 'exit 129' HUP
 # Each server gets its own process group (setsid, which does not fork here: a background job of
 # a non-interactive shell is not a group leader), so one signal reaches all of its processes
 # and Ctrl-C in the terminal reaches only this script, which then stops them in order.
-say "starting the issuer: wrangler dev on $ISSUER_URL (local KV in $PERSIST_DIR, log $ISSUER_LOG)"
+say "starting the issuer: wrangler dev on $ISSUER_URL (local state in $PERSIST_DIR, log $ISSUER_LOG)"
 (
   cd "$ROOT"
   exec setsid "$WRANGLER" dev --config "$ROOT/wrangler.toml" \
@@ -175,7 +177,10 @@ revocable is running:
   issuer       $ISSUER_URL      (metadata: $ISSUER_URL/.well-known/oauth-authorization-server)
   example app  $APP_URL      (demo users: alice / alice-demo-password, bob / bob-demo-password)
   logs         $ISSUER_LOG, $APP_LOG
-  local KV     $PERSIST_DIR
+  local state  $PERSIST_DIR
+
+Open the example app's page in a browser: $APP_URL/
+(sign in, open a second tab, log a device out, and watch its next API call get 401)
 
 Try it (in another terminal):
 

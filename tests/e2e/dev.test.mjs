@@ -1,11 +1,13 @@
 // The whole system for real, started the way a developer starts it: `make dev` (scripts/dev.sh:
 // the issuer under wrangler dev, the example Express app), with this suite's ports, a temporary
-// KV directory and a 500 ms revocation-feed interval. Then, over HTTP:
+// state directory and a 500 ms revocation-feed interval. Then, over HTTP:
 //   - logout: the SAME access token is refused within 2 s, the old refresh token is refused;
 //   - logout everywhere from one of two "devices": both access tokens and both refresh tokens
 //     are refused;
 //   - the revocation latency, measured over several logouts, printed;
-//   - rotation, reuse detection, concurrent refreshes of one session, every bad input;
+//   - rotation, the reuse interval (a retry with the previous cookie gets the same new one),
+//     reuse detection (the grandparent cookie ends the session), a burst of refreshes with one
+//     cookie through two app processes, every bad input;
 //   - the README's 60-second tour, run with bash exactly as printed by make dev, and its quick
 //     starts: the Express snippet as an app of its own, the browser snippet under Node's
 //     `browser` export condition, `make gateway` and its curl commands;
@@ -38,6 +40,8 @@ const APP_PORT = 18612;
 const QUICK_PORT = 18613;
 const GATEWAY_PORT = 18614;
 const GATEWAY_INSPECTOR_PORT = 18615;
+// A second process of the example app, next to make dev's, for the refresh burst.
+const SECOND_APP_PORT = 18616;
 const INTERVAL_MS = 500;
 // The issue's bound: a revoked access token is refused within 2 s (4 feed intervals).
 const LIMIT_MS = 2000;
@@ -48,11 +52,13 @@ const PASSWORDS = { alice: 'alice-demo-password', bob: 'bob-demo-password' };
 let dev;
 let dir;
 let issuer;
+// The second app process's output, checked for secrets with the other logs.
+let secondAppLog = '';
 const secrets = new Set(Object.values(PASSWORDS));
 const latencies = [];
 
 before(async () => {
-  for (const port of [ISSUER_PORT, INSPECTOR_PORT, APP_PORT, QUICK_PORT, GATEWAY_PORT, GATEWAY_INSPECTOR_PORT]) {
+  for (const port of [ISSUER_PORT, INSPECTOR_PORT, APP_PORT, QUICK_PORT, GATEWAY_PORT, GATEWAY_INSPECTOR_PORT, SECOND_APP_PORT]) {
     assert.ok(await portFree(port), `port ${port} is busy: a leftover test server? (ports 18600-18699 belong to tests/e2e)`);
   }
   dir = tempDir('e2e-dev');
@@ -95,8 +101,10 @@ async function login(username = 'alice', headers = {}) {
   return { token: res.json.access_token, cookie, refreshToken, setCookie, body: res.json };
 }
 
-const me = async (token) => (await http(`${APP}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
-const refresh = (cookie) => http(`${APP}/api/refresh`, { method: 'POST', headers: { cookie } });
+const me = async (token, app = APP) => (await http(`${app}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+const refresh = (cookie, app = APP) => http(`${app}/api/refresh`, { method: 'POST', headers: { cookie } });
+/** The `name=value` of the session cookie an answer sets. */
+const newCookie = (res) => sessionCookie(res)?.split(';')[0];
 
 function remember(res) {
   if (res.json?.access_token) secrets.add(res.json.access_token);
@@ -178,7 +186,7 @@ test('revocation latency over repeated logouts stays within 2 s', async () => {
   assert.ok(Math.max(...latencies) <= LIMIT_MS);
 });
 
-test('refresh rotates; replaying the previous refresh token ends the session (reuse detection)', async () => {
+test('refresh rotates; the previous cookie again gets the same new one; the grandparent ends the session (reuse detection)', async () => {
   const device = await login('alice');
   const first = await refresh(device.cookie);
   remember(first);
@@ -186,38 +194,122 @@ test('refresh rotates; replaying the previous refresh token ends the session (re
   assert.equal(first.headers.get('cache-control'), 'no-store');
   assert.notEqual(first.json.access_token, device.token);
   assert.equal(await me(first.json.access_token), 200);
-  const rotated = sessionCookie(first).split(';')[0];
+  const rotated = newCookie(first);
   assert.notEqual(rotated, device.cookie, 'a new refresh token in the cookie');
 
-  // The old cookie again: the issuer sees a rotated-away token, i.e. theft, and ends the session.
+  // The previous cookie right after a refresh (its answer lost, or a second tab): within the
+  // issuer's reuse interval it gets the same new cookie, and a working access token.
+  const retry = await refresh(device.cookie);
+  remember(retry);
+  assert.equal(retry.status, 200, retry.text);
+  assert.equal(newCookie(retry), rotated, 'the retry gets the same new refresh token');
+  assert.equal(await me(retry.json.access_token), 200);
+
+  const second = await refresh(rotated);
+  remember(second);
+  assert.equal(second.status, 200, second.text);
+  const newest = newCookie(second);
+  assert.notEqual(newest, rotated);
+  assert.notEqual(newest, device.cookie);
+
+  // The first cookie is now two rotations old (the grandparent): reuse, the session ends.
   const replay = await refresh(device.cookie);
   const at = Date.now();
-  assert.equal(replay.status, 401);
+  assert.equal(replay.status, 401, replay.text);
   assert.equal(replay.json.error, 'invalid_grant');
   assert.match(replay.json.error_description, /already used/);
-  const afterReplay = await refresh(rotated);
+  const afterReplay = await refresh(newest);
   assert.equal(afterReplay.status, 401, 'the newest refresh token dies with the session');
-  await timeUntil(401, () => me(first.json.access_token), { since: at, limitMs: LIMIT_MS });
+  const previous = await refresh(rotated);
+  assert.equal(previous.status, 401, 'so does the previous one');
+  await timeUntil(401, () => me(second.json.access_token), { since: at, limitMs: LIMIT_MS });
 });
 
-test('concurrent refreshes of one session are serialized by the app: one rotation, shared result, session alive', async () => {
-  const device = await login('bob');
-  // The app shares a refresh only while it runs (no grace period after it: that would hand the
-  // new tokens to anyone replaying the old one), so the burst must reach the app within the
-  // issuer's answer time (a few ms), as a browser's parallel requests on open connections do.
-  // Eight requests first open eight keep-alive connections; opening them during the burst
-  // spread its arrival over up to 20 ms on a loaded machine (1 run in 1,000 failed).
-  await Promise.all(Array.from({ length: 8 }, () => http(`${APP}/api/me`)));
-  const burst = await Promise.all(Array.from({ length: 8 }, () => refresh(device.cookie)));
-  for (const res of burst) remember(res);
-  assert.deepEqual(burst.map((r) => r.status), Array(8).fill(200), burst.map((r) => r.text).join('\n'));
-  const tokens = new Set(burst.map((r) => r.json.access_token));
-  const cookies = new Set(burst.map((r) => sessionCookie(r).split(';')[0]));
-  assert.equal(tokens.size, 1, 'one rotation shared by all');
-  assert.equal(cookies.size, 1);
-  const next = await refresh([...cookies][0]);
-  remember(next);
-  assert.equal(next.status, 200, 'the session survived the burst');
+/**
+ * Starts another process of the example app (`node js/examples/express/server.js`) on `port`,
+ * with make dev's issuer, keys and feed interval, in its own process group; resolves once its
+ * /healthz answers. `stop()` sends SIGTERM to the group and resolves once it has exited.
+ */
+async function startSecondApp(port) {
+  const child = spawn(process.execPath, ['server.js'], {
+    cwd: join(ROOT, 'js/examples/express'),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER_URL: ISSUER,
+      DEV_VARS: join(ROOT, '.dev.vars'),
+      REVOCATION_INTERVAL_MS: String(INTERVAL_MS),
+    },
+  });
+  child.stdout.on('data', (d) => (secondAppLog += d));
+  child.stderr.on('data', (d) => (secondAppLog += d));
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }, 10_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    for (let i = 0; i < 30 && groupAlive(child.pid); i += 1) await sleep(100);
+    assert.equal(groupAlive(child.pid), false, 'the second app stopped');
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const up = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (up) return { url, stop };
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      await stop();
+      assert.fail(`the second app did not start:\n${secondAppLog}`);
+    }
+    await sleep(100);
+  }
+}
+
+test('a burst of refreshes with one cookie through two app processes: all 200, one new cookie, still logged in', async () => {
+  const second = await startSecondApp(SECOND_APP_PORT);
+  try {
+    const device = await login('bob');
+    // Ten refreshes with the same cookie, alternating between the two processes. The issuer
+    // serializes them: one rotates, the others present the previous token within the reuse
+    // interval and get the same successor, whatever order they arrive in.
+    const apps = [APP, second.url];
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => refresh(device.cookie, apps[i % 2])));
+    for (const res of burst) remember(res);
+    assert.deepEqual(burst.map((r) => r.status), Array(10).fill(200), burst.map((r) => r.text).join('\n'));
+    const cookies = new Set(burst.map(newCookie));
+    assert.equal(cookies.size, 1, `one new refresh token for all: ${cookies.size}`);
+    const [rotated] = cookies;
+    assert.notEqual(rotated, device.cookie);
+    for (const [i, res] of burst.entries()) assert.equal(await me(res.json.access_token, apps[(i + 1) % 2]), 200, `access token ${i}`);
+
+    // The user stays logged in: the new cookie refreshes (at either process), and /api/me works.
+    const next = await refresh(rotated, second.url);
+    remember(next);
+    assert.equal(next.status, 200, `the session survived the burst: ${next.text}`);
+    assert.notEqual(newCookie(next), rotated);
+    assert.equal(await me(next.json.access_token), 200);
+    assert.equal(await me(next.json.access_token, second.url), 200);
+    const again = await refresh(newCookie(next));
+    remember(again);
+    assert.equal(again.status, 200, again.text);
+  } finally {
+    await second.stop();
+  }
 });
 
 test('cookie attributes: httpOnly, Secure, SameSite=Strict, scoped to /api, expiring with the refresh token', async () => {
@@ -327,7 +419,13 @@ test('README quick start: Express, as its own app, refuses a logged-out token wi
     cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ISSUER_SERVICE_KEY: readVar(join(ROOT, '.dev.vars'), 'ISSUER_SERVICE_KEY') },
+    // The keys the snippet reads from the environment, from make dev's .dev.vars.
+    env: {
+      ...process.env,
+      ...Object.fromEntries(
+        ['FEED_KEY', 'ISSUER_SERVICE_KEY'].filter((name) => code.includes(`process.env.${name}`)).map((name) => [name, readVar(join(ROOT, '.dev.vars'), name)]),
+      ),
+    },
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -428,8 +526,10 @@ test('no token, refresh token or password appears in any log', () => {
     'make dev output': dev.output(),
     'app.log': readFileSync(join(dir, 'logs', 'app.log'), 'utf8'),
     'issuer.log': readFileSync(join(dir, 'logs', 'issuer.log'), 'utf8'),
+    'second app output': secondAppLog,
   };
   assert.match(logs['app.log'], /POST \/api\/login 200/, 'the app logs requests');
+  assert.match(logs['second app output'], /POST \/api\/refresh 200/, 'the second app logged its requests');
   for (const [name, text] of Object.entries(logs)) {
     for (const secret of secrets) {
       if (secret.length < 8) continue;
@@ -457,6 +557,6 @@ test('Ctrl-C stops the issuer and the app: no process left, ports free', async (
   // make has exited; its group (the script's log tails) must empty right after.
   for (let i = 0; i < 30 && groupAlive(dev.pgid); i += 1) await sleep(100);
   assert.equal(groupAlive(dev.pgid), false, 'make, the script and its log tails are gone');
-  for (const port of [ISSUER_PORT, INSPECTOR_PORT, APP_PORT, GATEWAY_PORT]) assert.ok(await portFree(port), `port ${port} is free`);
+  for (const port of [ISSUER_PORT, INSPECTOR_PORT, APP_PORT, GATEWAY_PORT, SECOND_APP_PORT]) assert.ok(await portFree(port), `port ${port} is free`);
   dev = null;
 });

@@ -3,7 +3,10 @@
 //   PORT                    default 3000          HOST  default 127.0.0.1
 //   ISSUER_URL              default http://127.0.0.1:8787 (the issuer's `iss` and base URL)
 //   AUDIENCE                default api
-//   ISSUER_SERVICE_KEY      the issuer's service key; if unset, read from DEV_VARS
+//   ISSUER_SERVICE_KEY      the issuer's service key, for the app's calls to the issuer
+//                           (sessions, logout); if unset, read from DEV_VARS
+//   FEED_KEY                the issuer's read-only feed key, for the verifier's revocation
+//                           feed; if unset, read from DEV_VARS
 //   DEV_VARS                default <repository>/.dev.vars (written by `make keys`)
 //   REVOCATION_INTERVAL_MS  how often the verifier polls the revocation feed, default 5000
 //   COOKIE_SECURE           default true; false only for plain-http hosts other than
@@ -32,18 +35,19 @@ function fail(message) {
   process.exit(1);
 }
 
-function serviceKey() {
-  if (env.ISSUER_SERVICE_KEY) return env.ISSUER_SERVICE_KEY;
+/** `name` from the environment, else from DEV_VARS (the dotenv file `make keys` writes). */
+function devVar(name) {
+  if (env[name]) return env[name];
   const file = env.DEV_VARS ?? fileURLToPath(new URL('../../../.dev.vars', import.meta.url));
   let text;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    fail(`no ISSUER_SERVICE_KEY in the environment and ${file} is unreadable (run \`make keys\`)`);
+    fail(`no ${name} in the environment and ${file} is unreadable (run \`make keys\`)`);
   }
-  const key = /^ISSUER_SERVICE_KEY=['"]?([^'"\r\n]+)['"]?$/m.exec(text)?.[1];
-  if (!key) fail(`${file} has no ISSUER_SERVICE_KEY line`);
-  return key;
+  const value = new RegExp(`^${name}=['"]?([^'"\\r\\n]+)['"]?$`, 'm').exec(text)?.[1];
+  if (!value) fail(`${file} has no ${name} line (run \`make keys\`)`);
+  return value;
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,7 +68,9 @@ async function discover() {
   }
 }
 
-const key = serviceKey();
+// The backend's credential (sessions, logout) and the verifier's (the revocation feed only).
+const serviceKey = devVar('ISSUER_SERVICE_KEY');
+const feedKey = devVar('FEED_KEY');
 const metadata = await discover();
 if (metadata.issuer !== issuerUrl) {
   fail(`the issuer at ${issuerUrl} calls itself ${JSON.stringify(metadata.issuer)}: set ISSUER_URL to that (it is the tokens' iss)`);
@@ -74,12 +80,13 @@ const verifier = await createVerifier({
   audience,
   jwksUri: metadata.jwks_uri,
   revocationUri: metadata.revocation_feed_uri,
-  serviceKey: key,
+  // The feed key, not the service key: the verifier only reads the revocation feed.
+  serviceKey: feedKey,
   revocationIntervalMs: intervalMs,
   typ: 'at+jwt',
 }).catch((err) => fail(`cannot start the verifier: ${err.code ?? err.name}: ${err.message}`));
 
-const app = createApp({ verifier, issuer: issuerClient({ url: issuerUrl, serviceKey: key }), secureCookie });
+const app = createApp({ verifier, issuer: issuerClient({ url: issuerUrl, serviceKey }), secureCookie });
 const server = app.listen(port, host, (err) => {
   // Express 5 passes a listen error here too; the 'error' handler below reports it.
   if (err) return;

@@ -43,7 +43,7 @@ function getVerifier(env) {
         audience: env.AUDIENCE,
         jwksUri: metadata.jwks_uri,
         revocationUri: metadata.revocation_feed_uri,
-        serviceKey: env.ISSUER_SERVICE_KEY,
+        serviceKey: env.FEED_KEY ?? env.ISSUER_SERVICE_KEY,
         revocationIntervalMs: Number(env.REVOCATION_INTERVAL_MS ?? 5000),
         typ: 'at+jwt',
       }),
