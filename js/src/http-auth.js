@@ -180,7 +180,7 @@ function failure(settings, err) {
   return new InvalidTokenError(err.message, { realm: settings.realm, cause: err });
 }
 
-function tokenFrom(settings, req, token) {
+function tokenFrom(settings, token) {
   if (token === undefined || token === null || token === '') {
     if (settings.optional) return undefined;
     throw new UnauthorizedError('no bearer token', { realm: settings.realm });
@@ -232,13 +232,13 @@ function verifyToken(settings, token) {
 export function authenticate(settings, req) {
   if (settings.getToken) {
     const token = settings.getToken(req);
-    if (token !== null && typeof token?.then === 'function') return token.then((t) => tokenFrom(settings, req, t));
-    return tokenFrom(settings, req, token);
+    if (token !== null && typeof token?.then === 'function') return token.then((t) => tokenFrom(settings, t));
+    return tokenFrom(settings, token);
   }
   const { value, count } = settings.readHeader(req);
   const bearer = parseAuthorization(value, count);
   if (bearer.invalid) throw new InvalidRequestError(bearer.invalid, { realm: settings.realm });
-  return tokenFrom(settings, req, bearer.token);
+  return tokenFrom(settings, bearer.token);
 }
 
 /** Checks requireScope()'s arguments once and returns the scope list. */
