@@ -60,9 +60,10 @@ gateway: tools $(if $(SKIP_BUILD),,build-js) examples-deps
 	  --var "REVOCATION_INTERVAL_MS:$(REVOCATION_INTERVAL_MS)" --show-interactive-dev-session=false
 
 # The tests run `make dev` and `make gateway` themselves (ports 18600-18699, temporary keys and
-# state), after this has built everything, so their own builds are no-ops. One file at a time:
+# state), after this has built everything (js-deps: fastify for the README's Fastify quick
+# start), so their own builds are no-ops. One file at a time:
 # they share nothing, but each starts workerd and the machine has two cores.
-test-e2e: build-js issuer-worker examples-deps
+test-e2e: build-js js-deps issuer-worker examples-deps
 	@echo "== node --test tests/e2e (make dev, the example app, the edge gateway, the README)"
 	$(CARGO) build -q -p revocable-keygen
 	@mkdir -p "$(dir $(E2E_LOG))"

@@ -44,6 +44,8 @@ const args = new Map(
 );
 const OUT = args.has('out') ? resolve(String(args.get('out'))) : join(JS, 'dist');
 const WASM_NAME = 'revocable_wasm_bg.wasm';
+// The framework adapters: src/<name>.js, types/<name>.d.ts, revocable/<name>.
+export const ADAPTERS = ['express', 'hono', 'fastify'];
 
 // What the published package needs from dist/ (package.json "files" lists the same).
 export const BUILT_FILES = [
@@ -52,9 +54,9 @@ export const BUILT_FILES = [
   'wasm/node.mjs',
   'wasm/web.js',
   'cjs/index.cjs',
-  'cjs/express.cjs',
   'cjs/index.d.cts',
-  'cjs/express.d.cts',
+  'cjs/http-auth.d.cts',
+  ...ADAPTERS.flatMap((name) => [`cjs/${name}.cjs`, `cjs/${name}.d.cts`]),
 ];
 
 function die(message) {
@@ -177,9 +179,11 @@ const cjsGlue = {
 mkdirSync(join(OUT, 'cjs'), { recursive: true });
 for (const [entry, outfile] of [
   ['src/entry/node.js', 'cjs/index.cjs'],
-  ['src/express.js', 'cjs/express.cjs'],
+  ...ADAPTERS.map((name) => [`src/${name}.js`, `cjs/${name}.cjs`]),
 ]) {
   await esbuild.build({
+    // The frameworks are the app's own (optional peer dependencies), never bundled copies.
+    external: ['express', 'hono', 'hono/*', 'fastify'],
     entryPoints: [join(JS, entry)],
     outfile: join(OUT, outfile),
     bundle: true,
@@ -192,10 +196,12 @@ for (const [entry, outfile] of [
   });
 }
 copyFileSync(join(JS, 'types', 'index.d.ts'), join(OUT, 'cjs', 'index.d.cts'));
-writeFileSync(
-  join(OUT, 'cjs', 'express.d.cts'),
-  readFileSync(join(JS, 'types', 'express.d.ts'), 'utf8').replaceAll("'./index.js'", "'./index.cjs'"),
-);
+for (const name of ['http-auth', ...ADAPTERS]) {
+  writeFileSync(
+    join(OUT, 'cjs', `${name}.d.cts`),
+    readFileSync(join(JS, 'types', `${name}.d.ts`), 'utf8').replace(/'\.\/([\w-]+)\.js'/g, "'./$1.cjs'"),
+  );
+}
 
 const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
 if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);

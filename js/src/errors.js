@@ -23,19 +23,19 @@ export class JwtError extends Error {
 }
 
 /**
- * A remote source (the JWKS at `jwksUri` or the revocation feed at `revocationUri`) could
- * not be fetched or its body was rejected. The verifier keeps serving the last good copy;
- * this error reaches `createVerifier`'s rejection (first load), the `onError` hook and
- * `status()` (background refreshes).
+ * A remote source (the issuer's metadata, the JWKS at `jwksUri` or the revocation feed at
+ * `revocationUri`) could not be fetched or its body was rejected. The verifier keeps serving
+ * the last good copy; this error reaches `createVerifier`'s rejection (discovery, first load),
+ * the `onError` hook and `status()` (background refreshes).
  *
  * `code`: ERR_REMOTE_TIMEOUT | ERR_REMOTE_UNREACHABLE | ERR_REMOTE_STATUS (see `status`) |
- * ERR_REMOTE_TOO_LARGE | ERR_REMOTE_INVALID (the body was rejected; `cause` is the JwtError).
- * `source`: "jwks" | "revocations".
+ * ERR_REMOTE_TOO_LARGE | ERR_REMOTE_INVALID (the body was rejected; `cause` is the JwtError,
+ * if any). `source`: "metadata" | "jwks" | "revocations".
  */
 export class RemoteSourceError extends Error {
   /**
    * @param {string} message
-   * @param {{ code: string, source: 'jwks' | 'revocations', status?: number, cause?: unknown }} details
+   * @param {{ code: string, source: 'metadata' | 'jwks' | 'revocations', status?: number, cause?: unknown }} details
    */
   constructor(message, { code, source, status, cause } = {}) {
     super(message, cause === undefined ? undefined : { cause });

@@ -9,6 +9,8 @@ const ALGORITHMS = new Set([...HMAC_ALGORITHMS, 'ES256', 'ES384', 'ES512', 'RS25
 export const DEFAULTS = Object.freeze({
   revocationIntervalMs: 5000,
   jwksCooldownMs: 30_000,
+  // Below this, a stream of tokens with made-up kids could make every verify() cost a fetch.
+  jwksCooldownMinMs: 1000,
   jwksMaxAgeMs: 600_000,
   fetchTimeoutMs: 5000,
   maxResponseBytes: 4 * 1024 * 1024,
@@ -24,8 +26,8 @@ const KNOWN = new Set([
   'jwks', 'jwksUri', 'secret',
   // claims policy (passed to the core)
   'issuer', 'audience', 'algorithms', 'clockTolerance', 'maxTokenAge', 'requiredClaims', 'typ',
-  // revocation feed
-  'revocationUri', 'serviceKey', 'revocationIntervalMs',
+  // revocation feed (`serviceKey`: the older name of `feedKey`)
+  'revocationUri', 'feedKey', 'serviceKey', 'revocationIntervalMs', 'maxRevocationStalenessMs',
   // remote sources
   'jwksCooldownMs', 'jwksMaxAgeMs', 'fetchTimeoutMs', 'maxResponseBytes', 'fetch', 'onError',
   // time
@@ -86,10 +88,33 @@ function httpUrl(name, value) {
   return url.href;
 }
 
-function keySource(options, algorithms) {
+/**
+ * Discovery (no key source given): the RFC 8414 metadata URL of the one issuer. Several
+ * issuers have several metadata documents and key sets, and picking one would silently fail
+ * every token of the others, so an issuer list needs explicit key sources.
+ */
+function discovery(issuers) {
+  if (issuers.length !== 1) {
+    throw fail('discovery needs exactly one issuer: with several, pass jwksUri (and revocationUri) explicitly');
+  }
+  const [issuer] = issuers;
+  let url;
+  try {
+    url = new URL(issuer);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw fail('discovery needs an issuer that is an http(s) URL without query or fragment; otherwise pass jwks, jwksUri or secret');
+  }
+  return { issuer, url: `${issuer.replace(/\/+$/, '')}/.well-known/oauth-authorization-server` };
+}
+
+function keySource(options, algorithms, issuers) {
   const given = ['jwks', 'jwksUri', 'secret'].filter((name) => options[name] !== undefined);
+  if (given.length === 0) return { kind: 'jwksUri', discover: discovery(issuers) };
   if (given.length !== 1) {
-    throw fail(`exactly one key source is required: jwks, jwksUri or secret (got ${given.length ? given.join(', ') : 'none'})`);
+    throw fail(`at most one key source: jwks, jwksUri or secret (got ${given.join(', ')}); with none, the issuer's metadata names its jwks_uri`);
   }
   const [kind] = given;
   if (kind === 'jwks') {
@@ -130,6 +155,54 @@ function cacheSize(cache) {
   return integer('cache.max', cache.max, DEFAULTS.cacheMax, 1, 'entries', CACHE_MAX_LIMIT);
 }
 
+/** The feed credential: `feedKey`, or its older name `serviceKey` (both only if equal). */
+function feedCredential(options) {
+  const { feedKey, serviceKey } = options;
+  for (const [name, value] of [['feedKey', feedKey], ['serviceKey', serviceKey]]) {
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw fail(`${name} must be a non-empty string`);
+  }
+  if (feedKey !== undefined && serviceKey !== undefined && feedKey !== serviceKey) {
+    throw fail('feedKey and serviceKey (its older name) are both set and differ: pass feedKey only');
+  }
+  return feedKey ?? serviceKey;
+}
+
+/**
+ * The revocation feed settings, or null without a feed. With discovery, the feed is used when
+ * a feed key is given; its URL comes from `revocationUri` or else the metadata (`url` null
+ * until then).
+ */
+function feedSettings(options, discovering) {
+  const key = feedCredential(options);
+  const explicit = options.revocationUri !== undefined;
+  if (explicit && key === undefined) {
+    throw fail('feedKey (the bearer credential for the revocation feed) is required with revocationUri');
+  }
+  if (key === undefined) {
+    for (const name of ['revocationIntervalMs', 'maxRevocationStalenessMs']) {
+      if (options[name] !== undefined) throw fail(`${name} needs the revocation feed: pass feedKey (and revocationUri, unless discovered)`);
+    }
+    return null;
+  }
+  if (!explicit && !discovering) throw fail('feedKey needs revocationUri (or discovery: no jwks, jwksUri or secret)');
+  const intervalMs = millis('revocationIntervalMs', options.revocationIntervalMs, DEFAULTS.revocationIntervalMs, 50);
+  let maxStalenessMs = null;
+  if (options.maxRevocationStalenessMs !== undefined) {
+    maxStalenessMs = millis('maxRevocationStalenessMs', options.maxRevocationStalenessMs, undefined, 1);
+    // One interval is the normal age of the snapshot just before a poll: refusing at that age
+    // would refuse tokens on a healthy feed.
+    if (maxStalenessMs <= intervalMs) {
+      throw fail('maxRevocationStalenessMs must be larger than revocationIntervalMs (a few intervals plus fetchTimeoutMs is typical)');
+    }
+  }
+  return {
+    url: explicit ? httpUrl('revocationUri', options.revocationUri) : null,
+    feedKey: key,
+    intervalMs,
+    maxStalenessMs,
+  };
+}
+
 /**
  * Checks `options` and splits them into the core's policy (JSON text), the key source,
  * the revocation feed settings and the remote-source settings.
@@ -160,21 +233,8 @@ export function normalizeOptions(options) {
     typ: options.typ,
   };
 
-  const keys = keySource(options, algorithms);
-
-  let revocations = null;
-  if (options.revocationUri !== undefined) {
-    if (typeof options.serviceKey !== 'string' || options.serviceKey === '') {
-      throw fail('serviceKey (the bearer credential for the revocation feed) is required with revocationUri');
-    }
-    revocations = {
-      url: httpUrl('revocationUri', options.revocationUri),
-      serviceKey: options.serviceKey,
-      intervalMs: millis('revocationIntervalMs', options.revocationIntervalMs, DEFAULTS.revocationIntervalMs, 50),
-    };
-  } else if (options.serviceKey !== undefined || options.revocationIntervalMs !== undefined) {
-    throw fail('serviceKey and revocationIntervalMs only apply with revocationUri');
-  }
+  const keys = keySource(options, algorithms, policy.issuer);
+  const revocations = feedSettings(options, keys.discover !== undefined);
 
   for (const name of ['fetch', 'onError', 'clock']) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw fail(`${name} must be a function`);
@@ -200,7 +260,7 @@ export function normalizeOptions(options) {
       fetch: fetchImpl,
       timeoutMs: millis('fetchTimeoutMs', options.fetchTimeoutMs, DEFAULTS.fetchTimeoutMs, 1),
       maxBytes: integer('maxResponseBytes', options.maxResponseBytes, DEFAULTS.maxResponseBytes, 1, 'bytes'),
-      cooldownMs: millis('jwksCooldownMs', options.jwksCooldownMs, DEFAULTS.jwksCooldownMs, 0),
+      cooldownMs: millis('jwksCooldownMs', options.jwksCooldownMs, DEFAULTS.jwksCooldownMs, DEFAULTS.jwksCooldownMinMs),
       maxAgeMs: millis('jwksMaxAgeMs', options.jwksMaxAgeMs, DEFAULTS.jwksMaxAgeMs, 0),
     },
     onError: options.onError ?? null,

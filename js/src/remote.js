@@ -1,10 +1,12 @@
-// Fetching a remote source (JWKS, revocation feed) with a timeout, a size cap and an abort
-// signal, classifying every failure into a RemoteSourceError. Runs on any fetch: Node 20+,
-// browsers, workerd.
+// Fetching a remote source (issuer metadata, JWKS, revocation feed) with a timeout, a size cap
+// and an abort signal, classifying every failure into a RemoteSourceError. Runs on any fetch:
+// Node 20+, browsers, workerd.
 
 import { RemoteSourceError } from './errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const WHAT = { jwks: 'jwks', revocations: 'revocation feed', metadata: 'issuer metadata' };
 
 async function readCapped(response, maxBytes, fail) {
   const declared = Number(response.headers.get('content-length'));
@@ -40,21 +42,24 @@ async function readCapped(response, maxBytes, fail) {
 }
 
 /**
- * GETs `url`. Resolves `{ status: 304, headers }` for Not Modified, `{ status, headers, text }`
- * for a 2xx; rejects with a RemoteSourceError for anything else (never with the response body
- * or the request's credentials in the message).
+ * GETs `url`. Resolves `{ status: 304, headers }` for Not Modified to a request that sent
+ * If-None-Match, `{ status, headers, text }` for a 2xx; rejects with a RemoteSourceError for
+ * anything else, a 304 to an unconditional request included (never with the response body or
+ * the request's credentials in the message).
  *
  * @param {object} options
  * @param {typeof fetch} options.fetch
  * @param {string} options.url
- * @param {'jwks' | 'revocations'} options.source
- * @param {Record<string, string>} [options.headers]
+ * @param {'jwks' | 'revocations' | 'metadata'} options.source
+ * @param {Record<string, string>} [options.headers] lowercase names
+ * @param {RequestInit} [options.init] extra fetch options of the runtime (the browser entry's
+ *   `credentials: 'omit'` and `referrerPolicy: 'no-referrer'`)
  * @param {number} options.timeoutMs
  * @param {number} options.maxBytes
  * @param {AbortSignal} [options.signal] aborts the request (the verifier's close()).
  */
-export async function fetchText({ fetch: fetchImpl, url, source, headers, timeoutMs, maxBytes, signal }) {
-  const what = source === 'jwks' ? 'jwks' : 'revocation feed';
+export async function fetchText({ fetch: fetchImpl, url, source, headers = {}, init, timeoutMs, maxBytes, signal }) {
+  const what = WHAT[source];
   const fail = (code, detail, extra = {}) =>
     new RemoteSourceError(`${what} fetch failed: ${detail}`, { code, source, ...extra });
 
@@ -77,6 +82,7 @@ export async function fetchText({ fetch: fetchImpl, url, source, headers, timeou
 
   try {
     const response = await fetchImpl(url, {
+      ...init,
       method: 'GET',
       headers: { accept: 'application/json', ...headers },
       signal: controller.signal,
@@ -87,6 +93,11 @@ export async function fetchText({ fetch: fetchImpl, url, source, headers, timeou
     });
     if (response.status === 304) {
       await response.body?.cancel().catch(() => {});
+      // Not Modified means "the copy you named is current": without If-None-Match there is no
+      // such copy, and an empty answer must not pass for a current one.
+      if (headers['if-none-match'] === undefined) {
+        throw fail('ERR_REMOTE_STATUS', 'http status 304 to a request without If-None-Match', { status: 304 });
+      }
       return { status: 304, headers: response.headers };
     }
     if (!response.ok) {

@@ -1,12 +1,21 @@
 // createVerifier(): the wasm verifier (revocable-core) plus the parts that need IO and
-// timers, which the core deliberately has none of: remote JWKS, the revocation feed poller,
-// status and error reporting. Every verification decision stays in the core.
+// timers, which the core deliberately has none of: issuer discovery, remote JWKS, the
+// revocation feed poller, the feed's staleness limit, status and error reporting. Every
+// verification decision about a token stays in the core.
 
 import { unverifiedKid } from './decode.js';
 import { JwtError, RemoteSourceError, toJwtError } from './errors.js';
 import { createHostCrypto } from './host-crypto.js';
 import { normalizeOptions } from './options.js';
 import { fetchText } from './remote.js';
+
+/**
+ * The adapters (src/http-auth.js) call `verifier[KEY_REFETCH](err, token)` after a failed
+ * verify(): a promise of the JWKS refetch that may make the token verify, or null. It is the
+ * very test verifyAsync() applies. A registered symbol, so that the ESM and CommonJS copies
+ * of the package, and the adapters, agree on it.
+ */
+const KEY_REFETCH = Symbol.for('revocable.verifier.keyRefetch');
 
 // The core's limit (revocable_core::MAX_TOKEN_BYTES). A string of more UTF-16 units than this
 // has at least as many UTF-8 bytes, so it is over the limit too.
@@ -39,7 +48,7 @@ class RevocableVerifier {
   #remote;
   // { kind, state, kids, algorithms, url?, inflight? }
   #keys;
-  // null | { url, serviceKey, intervalMs, etag, timer, inflight, entries, state }
+  // null | { url, feedKey, intervalMs, maxStalenessMs, etag, timer, inflight, entries, state }
   #revocations = null;
   // Whether options.algorithms fixed the allow-list (else it follows the keys).
   #explicitAlgorithms;
@@ -67,9 +76,15 @@ class RevocableVerifier {
     this.#readKeys();
   }
 
-  /** @internal Loads the key source and the first revocation snapshot; rejects on failure. */
-  static async create(WasmVerifier, options, crypto) {
+  /**
+   * @internal Discovers the issuer's URLs (without a key source), loads the key source and the
+   * first revocation snapshot; rejects on failure. `fetchInit`: the runtime's extra fetch
+   * options (the browser entry sends no cookies and no referrer).
+   */
+  static async create(WasmVerifier, options, crypto, fetchInit) {
     const opts = normalizeOptions(options);
+    if (fetchInit) opts.remote.init = fetchInit;
+    if (opts.keys.discover) await discover(opts);
     const started = Date.now();
     let inner;
     try {
@@ -131,6 +146,14 @@ class RevocableVerifier {
       throw jwtError;
     }
     if (this.#keys.url !== undefined) this.#refreshKeysIfOld();
+    // Checked after the token: a bad token is refused as such, an outage or not.
+    const staleMs = this.#staleForMs();
+    if (staleMs > 0) {
+      throw new JwtError(
+        `revocation feed is stale: no successful poll for ${Math.floor(staleMs / 1000)} s (limit ${this.#revocations.maxStalenessMs / 1000} s)`,
+        { code: 'ERR_REVOCATION_STALE' },
+      );
+    }
     // A new object for every call, cached or not: one caller's changes never reach another.
     return JSON.parse(payload);
   }
@@ -166,10 +189,30 @@ class RevocableVerifier {
     try {
       return this.verify(token);
     } catch (err) {
-      if (!this.#keys.inflight || !this.#mayBeNewKey(err, token)) throw err;
-      if (!(await this.#keys.inflight) || this.#closed) throw err;
+      const refetch = this[KEY_REFETCH](err, token);
+      if (!refetch || !(await refetch) || this.#closed) throw err;
       return this.verify(token);
     }
+  }
+
+  /**
+   * @internal After verify(token) threw `err`: the running JWKS refetch (resolving true when
+   * the keys changed) when it may make the token verify, else null.
+   */
+  [KEY_REFETCH](err, token) {
+    if (!this.#keys.inflight || !this.#mayBeNewKey(err, token)) return null;
+    return this.#keys.inflight;
+  }
+
+  /**
+   * How long the snapshot has been older than maxRevocationStalenessMs (ms, 0 or less: not
+   * too old). Measured from the last successful poll, on the wall clock (Date.now).
+   */
+  #staleForMs() {
+    const rev = this.#revocations;
+    if (!rev || rev.maxStalenessMs === null) return 0;
+    const age = Date.now() - rev.state.updatedAt;
+    return age > rev.maxStalenessMs ? age : 0;
   }
 
   /**
@@ -205,6 +248,7 @@ class RevocableVerifier {
       closed: this.#closed,
       keys: {
         source: keys.kind,
+        url: keys.url ?? null,
         count: keys.kids.length,
         kids: [...keys.kids],
         algorithms: [...keys.algorithms],
@@ -213,7 +257,11 @@ class RevocableVerifier {
       revocations: rev && {
         entries: rev.entries,
         intervalMs: rev.intervalMs,
+        url: rev.url,
         ...sourceStatus(rev.state),
+        maxStalenessMs: rev.maxStalenessMs,
+        // verify() refuses every token with ERR_REVOCATION_STALE while this is true.
+        refusing: this.#staleForMs() > 0,
       },
       cache: this.#cacheTexts && !this.#closed ? { entries: this.#inner.cacheSize(), max: this.#cacheMax } : null,
       hostCrypto: this.#crypto !== null,
@@ -314,7 +362,7 @@ class RevocableVerifier {
     const rev = this.#revocations;
     rev.state.lastAttemptAt = Date.now();
     try {
-      const headers = { authorization: `Bearer ${rev.serviceKey}` };
+      const headers = { authorization: `Bearer ${rev.feedKey}` };
       if (rev.etag) headers['if-none-match'] = rev.etag;
       const response = await fetchText({ ...this.#remote, url: rev.url, source: 'revocations', headers, signal: this.#abort.signal });
       if (this.#closed) return false;
@@ -371,6 +419,43 @@ function configurationError(err) {
   return typeError;
 }
 
+/**
+ * RFC 8414 discovery: reads `${issuer}/.well-known/oauth-authorization-server` (the same
+ * fetch rules as the JWKS: no redirects, no credentials, timeout, size cap), checks that it
+ * names exactly this issuer, and fills in the JWKS URL and, for a verifier with a feed key
+ * and no revocationUri, the feed URL. Options given explicitly were never replaced.
+ */
+async function discover(opts) {
+  const { issuer, url } = opts.keys.discover;
+  const invalid = (detail) => new RemoteSourceError(`issuer metadata at ${url} rejected: ${detail}`, { code: 'ERR_REMOTE_INVALID', source: 'metadata' });
+  const { text } = await fetchText({ ...opts.remote, url, source: 'metadata' });
+  let metadata;
+  try {
+    metadata = JSON.parse(text);
+  } catch {
+    throw invalid('not json');
+  }
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw invalid('not a json object');
+  // RFC 8414 §3.3: the issuer in the document must be identical to the one it was read for.
+  if (metadata.issuer !== issuer) throw invalid('its "issuer" is not the configured issuer');
+  opts.keys.url = metadataUrl(metadata, 'jwks_uri', invalid);
+  if (opts.revocations && opts.revocations.url === null) {
+    opts.revocations.url = metadataUrl(metadata, 'revocation_feed_uri', invalid);
+  }
+}
+
+function metadataUrl(metadata, member, invalid) {
+  const value = metadata[member];
+  if (typeof value !== 'string') throw invalid(`no "${member}"`);
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url.href;
+  } catch {
+    // reported below
+  }
+  throw invalid(`"${member}" is not an http(s) URL`);
+}
+
 function remoteInvalid(source, err) {
   const cause = toJwtError(err);
   const what = source === 'jwks' ? 'jwks' : 'revocation feed';
@@ -383,9 +468,10 @@ function remoteInvalid(source, err) {
 
 /**
  * Binds the public API to one build of the wasm module (node, web or workerd).
- * `init(source)` makes sure the module is instantiated (a no-op where that is synchronous).
+ * `init(source)` makes sure the module is instantiated (a no-op where that is synchronous);
+ * `fetchInit` is added to every fetch of the metadata, the JWKS and the feed.
  */
-export function bindRuntime({ Verifier, init, crypto }) {
+export function bindRuntime({ Verifier, init, crypto, fetchInit }) {
   let ready;
   function initWasm(source) {
     ready ??= Promise.resolve(init(source)).catch((err) => {
@@ -396,7 +482,7 @@ export function bindRuntime({ Verifier, init, crypto }) {
   }
   async function createVerifier(options) {
     await initWasm();
-    return RevocableVerifier.create(Verifier, options, crypto);
+    return RevocableVerifier.create(Verifier, options, crypto, fetchInit);
   }
   return { createVerifier, initWasm };
 }

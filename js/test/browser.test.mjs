@@ -1,6 +1,7 @@
 // The packed package bundled for the browser by esbuild (the "browser" export condition) and
 // run in headless Chromium: local keys, a remote JWKS and the revocation feed fetched by the
-// page, results POSTed back to this test's server.
+// page, discovery through the page origin's metadata with a cookie set (the metadata, JWKS and
+// feed requests carry no cookie and no referrer), results POSTed back to this test's server.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -87,6 +88,11 @@ test('esbuild bundle of the installed package verifies tokens in headless Chromi
       return;
     }
     if (path === '/fixture.json') return void res.end(JSON.stringify(fixture));
+    if (path === '/cookie-check') return void res.end('ok');
+    if (path === '/discovery-token') return void sign(key, claims({ iss: server.url })).then((token) => res.end(token));
+    if (path === '/.well-known/oauth-authorization-server') {
+      return void res.end(JSON.stringify({ issuer: server.url, jwks_uri: `${server.url}/jwks.json`, revocation_feed_uri: `${server.url}/v1/revocations` }));
+    }
     if (path === '/jwks.json') return void res.end(JSON.stringify({ keys: [key.publicJwk] }));
     if (path === '/v1/revocations') {
       if (req.headers.authorization !== 'Bearer svc') return void res.writeHead(401).end();
@@ -132,7 +138,21 @@ test('esbuild bundle of the installed package verifies tokens in headless Chromi
     remote: 'user-1',
     revoked: 'ERR_JWT_REVOKED:sid',
     entries: 1,
+    discovered: 'user-1',
+    discoveredEntries: 1,
     ok: true,
   });
+  // Control: the page's own request carried its cookie (and a referrer) ...
+  const control = server.requests.find((r) => r.url === '/cookie-check');
+  assert.match(control.headers.cookie ?? '', /session=page-secret/);
+  assert.ok(control.headers.referer, 'an ordinary request of the page has a referrer');
+  // ... the package's requests carried neither.
+  const remote = server.requests.filter((r) => ['/.well-known/oauth-authorization-server', '/jwks.json', '/v1/revocations'].includes(r.url));
+  assert.ok(remote.filter((r) => r.url === '/.well-known/oauth-authorization-server').length === 1, 'discovery ran in the page');
+  assert.ok(remote.length >= 5, `${remote.length} requests of the package`);
+  for (const r of remote) {
+    assert.equal(r.headers.cookie, undefined, `${r.url} carried a cookie`);
+    assert.equal(r.headers.referer, undefined, `${r.url} carried a referrer`);
+  }
   assert.ok(server.requests.some((r) => r.url === '/revocable_wasm_bg.wasm'), 'the page loaded the wasm');
 });

@@ -99,3 +99,21 @@ export async function waitFor(check, what, timeoutMs = 5000) {
     await sleep(20);
   }
 }
+
+const realNow = Date.now;
+let clockOffset = 0;
+
+/**
+ * Moves Date.now `ms` further ahead until test `t` ends, so that a JWKS cooldown (at least
+ * 1 s) or a max age passes without sleeping. Token times are minutes wide: unaffected.
+ */
+export function skipAhead(t, ms) {
+  if (clockOffset === 0) {
+    Date.now = () => realNow() + clockOffset;
+    t.after(() => {
+      clockOffset = 0;
+      Date.now = realNow;
+    });
+  }
+  clockOffset += ms;
+}

@@ -13,7 +13,7 @@ let project;
 let fixture;
 
 before(async () => {
-  project = packedProject({ devLinks: ['express', '@types', 'typescript'] });
+  project = packedProject({ devLinks: ['express', '@types', 'typescript', 'hono', 'fastify'] });
   for (const name of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, name), join(project.dir, name));
   const key = await keyPair('EdDSA', 'k1');
   fixture = JSON.stringify({
@@ -35,16 +35,27 @@ test('the tarball holds the runtime files and nothing else', () => {
     'src/entry/web.js',
     'src/entry/workerd.js',
     'src/express.js',
+    'src/hono.js',
+    'src/fastify.js',
+    'src/http-auth.js',
     'types/index.d.ts',
     'types/express.d.ts',
+    'types/hono.d.ts',
+    'types/fastify.d.ts',
+    'types/http-auth.d.ts',
     'dist/wasm/revocable_wasm_bg.wasm',
     'dist/wasm/node.cjs',
     'dist/wasm/node.mjs',
     'dist/wasm/web.js',
     'dist/cjs/index.cjs',
     'dist/cjs/express.cjs',
+    'dist/cjs/hono.cjs',
+    'dist/cjs/fastify.cjs',
     'dist/cjs/index.d.cts',
     'dist/cjs/express.d.cts',
+    'dist/cjs/hono.d.cts',
+    'dist/cjs/fastify.d.cts',
+    'dist/cjs/http-auth.d.cts',
   ]) {
     assert.ok(files.has(file), `${file} is packed`);
   }
@@ -60,7 +71,7 @@ for (const [file, format] of [
 ]) {
   test(`a plain ${format} file imports and uses the installed package`, () => {
     const out = execFileSync(process.execPath, [file], { cwd: project.dir, env: { ...process.env, FIXTURE: fixture }, encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(out), { format, sub: 'user-1', expiredCode: 'ERR_JWT_EXPIRED', decoded: 'user-1', middleware: true });
+    assert.deepEqual(JSON.parse(out), { format, sub: 'user-1', expiredCode: 'ERR_JWT_EXPIRED', decoded: 'user-1', middleware: true, adapters: true });
   });
 }
 

@@ -1,23 +1,38 @@
 // The package README (js/README.md) is what an npm user reads first, so it is held to the code:
-//   - its code block runs, as written, in a real Express 5 app against a local JWKS and feed
-//     (only the issuer's address is replaced by the test server's);
+//   - its code blocks run, as written, against a stand-in issuer (metadata, JWKS and feed; only
+//     the issuer's address is replaced by the test server's): the Express app over HTTP, the
+//     Hono app through app.request() with a worker's env, the Fastify app through inject();
 //   - its options table lists exactly the options createVerifier accepts, each also declared in
 //     the TypeScript types;
-//   - the RemoteSourceError codes and the Express error classes it names exist.
+//   - the RemoteSourceError codes and the adapters' error classes it names exist.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import express from 'express';
+import * as fastify from 'fastify';
+import * as hono from 'hono';
+import * as honoCookie from 'hono/cookie';
 import * as revocable from 'revocable';
 import * as revocableExpress from 'revocable/express';
+import * as revocableFastify from 'revocable/fastify';
+import * as revocableHono from 'revocable/hono';
 import { AUDIENCE, claims, keyPair, nowSeconds, serve, sign } from './helpers.mjs';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const SOURCE = (file) => readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8');
 const TYPES = readFileSync(new URL('../types/index.d.ts', import.meta.url), 'utf8');
 const README_ISSUER = 'http://127.0.0.1:8787';
-const SERVICE_KEY = 'readme-service-key';
+const FEED_KEY = 'readme-feed-key';
+const MODULES = {
+  revocable,
+  'revocable/express': revocableExpress,
+  'revocable/hono': revocableHono,
+  'revocable/fastify': revocableFastify,
+  hono,
+  'hono/cookie': honoCookie,
+  fastify,
+};
 
 let key;
 let issuer;
@@ -25,9 +40,13 @@ let issuer;
 before(async () => {
   key = await keyPair('EdDSA', 'readme-1');
   issuer = await serve((req, res) => {
+    if (req.url === '/.well-known/oauth-authorization-server') {
+      const metadata = { issuer: issuer.url, jwks_uri: `${issuer.url}/.well-known/jwks.json`, revocation_feed_uri: `${issuer.url}/v1/revocations` };
+      return void res.end(JSON.stringify(metadata));
+    }
     if (req.url === '/.well-known/jwks.json') return void res.end(JSON.stringify({ keys: [key.publicJwk] }));
     if (req.url !== '/v1/revocations') return void res.writeHead(404).end();
-    if (req.headers.authorization !== `Bearer ${SERVICE_KEY}`) return void res.writeHead(401).end();
+    if (req.headers.authorization !== `Bearer ${FEED_KEY}`) return void res.writeHead(401).end();
     const exp = nowSeconds() + 300;
     res.end(JSON.stringify({ generated_at: nowSeconds(), jti: [{ id: 'jti-revoked', exp }], sid: [], sub: [] }));
   });
@@ -41,36 +60,46 @@ function jsBlocks() {
 }
 
 /**
- * Splits a block into its import lines ({ names, from }) and the rest. Only the named-import
- * form is used in the README; anything else fails here rather than being run half-understood.
+ * Splits a block into its import lines and the rest, and binds the imported names. Only the
+ * named-import and default-import forms are used in the README; anything else fails here
+ * rather than being run half-understood.
  */
 function splitImports(block) {
-  const imports = [];
+  const bindings = {};
   const body = [];
   for (const line of block.split('\n')) {
-    const m = /^import \{ ([\w, ]+) \} from '([\w/-]+)';$/.exec(line);
-    if (m) imports.push({ names: m[1].split(',').map((n) => n.trim()), from: m[2] });
-    else {
+    const named = /^import \{ ([\w, ]+) \} from '([\w/-]+)';$/.exec(line);
+    const byDefault = /^import (\w+) from '([\w/-]+)';$/.exec(line);
+    if (named) {
+      assert.ok(MODULES[named[2]], `the README imports from ${named[2]}`);
+      for (const name of named[1].split(',').map((n) => n.trim())) {
+        assert.ok(name in MODULES[named[2]], `${named[2]} exports ${name}`);
+        bindings[name] = MODULES[named[2]][name];
+      }
+    } else if (byDefault) {
+      assert.ok(MODULES[byDefault[2]]?.default, `the README imports the default export of ${byDefault[2]}`);
+      bindings[byDefault[1]] = MODULES[byDefault[2]].default;
+    } else {
       assert.ok(!line.startsWith('import'), `an import the test cannot run: ${line}`);
       body.push(line);
     }
   }
-  return { imports, body: body.join('\n') };
+  return { bindings, body: body.join('\n') };
 }
 
-test('the code block runs as written: an Express app with requireAuth, requireScope and the feed', async (t) => {
-  const blocks = jsBlocks();
-  assert.equal(blocks.length, 1, 'js/README.md has one js block; a new one needs a test here');
-  const { imports, body } = splitImports(blocks[0]);
-  const modules = { revocable, 'revocable/express': revocableExpress };
-  const bindings = {};
-  for (const { names, from } of imports) {
-    assert.ok(modules[from], `the README imports from ${from}`);
-    for (const name of names) {
-      assert.ok(name in modules[from], `${from} exports ${name}`);
-      bindings[name] = modules[from][name];
-    }
-  }
+/** Runs `body` as an async function of `scope`'s names, returning `names` from it. */
+function runBlock(body, scope, names) {
+  const source = `${body.replaceAll(README_ISSUER, issuer.url)}\nreturn { ${names.join(', ')} };`;
+  const AsyncFunction = (async () => {}).constructor;
+  return new AsyncFunction(...Object.keys(scope), source)(...Object.values(scope));
+}
+
+test('js/README.md has three js blocks, each run below', () => {
+  assert.equal(jsBlocks().length, 3, 'a new js block needs a test here');
+});
+
+test('the first code block runs as written: an Express app with discovery, requireAuth, requireScope and the feed', async (t) => {
+  const { bindings, body } = splitImports(jsBlocks()[0]);
   assert.ok(body.includes(README_ISSUER), 'the block configures the local issuer');
 
   // The block ends by closing the verifier; the requests go in between.
@@ -87,18 +116,16 @@ test('the code block runs as written: an Express app with requireAuth, requireSc
     app,
     handler,
     token,
-    process: { env: { ISSUER_SERVICE_KEY: SERVICE_KEY } },
+    process: { env: { FEED_KEY } },
   };
-  const source = `${lines.join('\n').replaceAll(README_ISSUER, issuer.url)}\nreturn { verifier, claims };`;
-  const AsyncFunction = (async () => {}).constructor;
-  const run = new AsyncFunction(...Object.keys(scope), source);
-  const { verifier, claims: verified } = await run(...Object.values(scope));
+  const { verifier, claims: verified } = await runBlock(lines.join('\n'), scope, ['verifier', 'claims']);
   t.after(() => verifier.close());
 
   assert.equal(verified.sub, 'readme-user');
   const status = verifier.status();
   assert.equal(status.keys.source, 'jwksUri');
-  assert.equal(status.revocations.entries, 1, 'the first feed snapshot was loaded with the service key');
+  assert.equal(status.keys.url, `${issuer.url}/.well-known/jwks.json`, 'discovered');
+  assert.equal(status.revocations.entries, 1, 'the first feed snapshot was loaded with the feed key');
 
   const listener = app.listen(0, '127.0.0.1');
   await once(listener, 'listening');
@@ -130,6 +157,49 @@ test('the code block runs as written: an Express app with requireAuth, requireSc
   // The block's last line.
   new Function('verifier', last)(verifier);
   assert.equal(verifier.status().closed, true);
+});
+
+test('the Hono block runs as written: a worker app with a cookie token, through app.request()', async () => {
+  const { bindings, body } = splitImports(jsBlocks()[1]);
+  const { app } = await runBlock(body, bindings, ['app']);
+  const env = { FEED_KEY };
+  const token = await sign(key, claims({ iss: issuer.url, scope: 'read write' }));
+  const call = (method, path, cookie) => app.request(path, { method, headers: cookie ? { cookie: `access_token=${cookie}` } : {} }, env);
+
+  const me = await call('GET', '/api/me', token);
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).sub, 'user-1');
+  const missing = await call('GET', '/api/me');
+  assert.equal(missing.status, 401);
+  assert.equal(missing.headers.get('www-authenticate'), 'Bearer realm="api"');
+  assert.deepEqual(await missing.json(), { error: 'unauthorized', error_description: 'no bearer token' });
+  const revoked = await call('GET', '/api/me', await sign(key, claims({ iss: issuer.url, jti: 'jti-revoked' })));
+  assert.equal(revoked.status, 401);
+  assert.equal((await revoked.json()).code, 'ERR_JWT_REVOKED');
+  assert.deepEqual(await (await call('DELETE', '/api/things/7', token)).json(), { deleted: '7' });
+  const readOnly = await call('DELETE', '/api/things/7', await sign(key, claims({ iss: issuer.url, scope: 'read' })));
+  assert.equal(readOnly.status, 403);
+});
+
+test('the Fastify block runs as written: required, scoped and optional auth, through inject()', async (t) => {
+  const { bindings, body } = splitImports(jsBlocks()[2]);
+  const { fastify: app, verifier } = await runBlock(body, { ...bindings, process: { env: { FEED_KEY } } }, ['fastify', 'verifier']);
+  t.after(() => {
+    verifier.close();
+    return app.close();
+  });
+  const token = await sign(key, claims({ iss: issuer.url, scope: 'admin' }));
+  const get = (url, bearer) => app.inject({ method: 'GET', url, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+
+  assert.equal((await get('/api/me', token)).json().sub, 'user-1');
+  const missing = await get('/api/me');
+  assert.equal(missing.statusCode, 401);
+  assert.equal(missing.headers['www-authenticate'], 'Bearer realm="api"');
+  assert.equal((await get('/api/admin', token)).statusCode, 200);
+  assert.equal((await get('/api/admin', await sign(key, claims({ iss: issuer.url, scope: 'read' })))).statusCode, 403);
+  assert.deepEqual((await get('/')).json(), { hello: 'stranger' });
+  assert.deepEqual((await get('/', token)).json(), { hello: 'user-1' });
+  assert.equal((await get('/', 'not.a.token')).statusCode, 401, 'optional still refuses a bad token');
 });
 
 /** Option names in the README's options table (first column of the table after its heading). */
@@ -164,9 +234,11 @@ test('the error codes and classes the README names exist', () => {
   const codes = new Set(README.match(/`ERR_REMOTE_[A-Z_]+`/g).map((c) => c.slice(1, -1)));
   assert.ok(codes.size >= 5, [...codes].join(' '));
   for (const code of codes) assert.ok(remote.includes(`'${code}'`), `src/remote.js raises ${code}`);
-  for (const name of ['UnauthorizedError', 'InvalidRequestError', 'InvalidTokenError', 'InsufficientScopeError']) {
+  for (const name of ['UnauthorizedError', 'InvalidRequestError', 'InvalidTokenError', 'InsufficientScopeError', 'TemporarilyUnavailableError']) {
     assert.ok(README.includes(`\`${name}\``), `README names ${name}`);
-    assert.equal(typeof revocableExpress[name], 'function', `revocable/express exports ${name}`);
+    for (const [adapter, mod] of Object.entries({ revocableExpress, revocableHono, revocableFastify })) {
+      assert.equal(typeof mod[name], 'function', `${adapter} exports ${name}`);
+    }
   }
   for (const name of ['createVerifier', 'JwtError', 'RemoteSourceError', 'decodeJwt', 'initWasm']) {
     assert.equal(typeof revocable[name], 'function', `revocable exports ${name}`);

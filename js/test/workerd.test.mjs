@@ -1,5 +1,5 @@
 // The packed package inside a Cloudflare worker under `wrangler dev` (real workerd, local):
-// a tiny worker verifies bearer tokens, tested over HTTP.
+// a tiny worker verifies bearer tokens, tested over HTTP, directly and through revocable/hono.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -66,7 +66,7 @@ before(async () => {
     if (req.headers.authorization !== 'Bearer worker-svc') return void res.writeHead(401).end();
     res.end(JSON.stringify({ generated_at: nowSeconds(), jti: [], sid: [{ id: 'sid-gone', exp: nowSeconds() + 600 }], sub: [] }));
   });
-  project = packedProject();
+  project = packedProject({ devLinks: ['hono'] });
   copyFileSync(join(PACKAGE_DIR, 'test', 'fixtures', 'worker', 'index.js'), join(project.dir, 'index.js'));
   const vars = {
     ISSUER,
@@ -168,3 +168,25 @@ test('ES/RS/PS/EdDSA in workerd: the same verdicts from workerd\'s node:crypto (
   test.diagnostic?.(`workerd host crypto: ${compat.hostVerifies} node:crypto verify calls for ${cases.length} tokens`);
 });
 
+
+test('revocable/hono in workerd: 401 with the challenge, 200, revoked, 403 insufficient_scope', async () => {
+  const get = async (path, token) => {
+    const res = await fetch(BASE + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return { status: res.status, challenge: res.headers.get('www-authenticate'), body: await res.json() };
+  };
+  const missing = await get('/hono/me');
+  assert.equal(missing.status, 401, output());
+  assert.equal(missing.challenge, 'Bearer realm="api"');
+  assert.deepEqual(missing.body, { error: 'unauthorized', error_description: 'no bearer token' });
+  const good = await get('/hono/me', await sign(key));
+  assert.equal(good.status, 200, JSON.stringify(good.body));
+  assert.equal(good.body.payload.sub, 'user-1');
+  const revoked = await get('/hono/me', await sign(key, claims({ sid: 'sid-gone' })));
+  assert.equal(revoked.status, 401);
+  assert.equal(revoked.body.code, 'ERR_JWT_REVOKED');
+  assert.match(revoked.challenge, /error="invalid_token"/);
+  const scoped = await get('/hono/admin', await sign(key, claims({ scope: 'read' })));
+  assert.equal(scoped.status, 403);
+  assert.match(scoped.challenge, /error="insufficient_scope", error_description="the token lacks a required scope", scope="admin"/);
+  assert.equal((await get('/hono/admin', await sign(key, claims({ scope: 'admin' })))).status, 200);
+});

@@ -12,6 +12,8 @@ export type JwtErrorCode =
   | 'ERR_JWT_EXPIRED'
   | 'ERR_JWT_CLAIM_VALIDATION_FAILED'
   | 'ERR_JWT_REVOKED'
+  /** The verifier refuses every token: no successful feed poll within maxRevocationStalenessMs (adapters answer 503). */
+  | 'ERR_REVOCATION_STALE'
   /** Not a token error: the core rejected the options (createVerifier turns it into a TypeError with this code). */
   | 'ERR_INVALID_OPTIONS'
   /** Not a token error: the revocation feed body is malformed (the `cause` of a RemoteSourceError). */
@@ -50,15 +52,15 @@ export type RemoteSourceErrorCode =
   | 'ERR_REMOTE_INVALID';
 
 /**
- * The JWKS (`jwksUri`) or the revocation feed (`revocationUri`) could not be fetched, or its
- * body was rejected (`ERR_REMOTE_INVALID`, `cause` is the JwtError). The verifier keeps
- * serving the last good copy.
+ * The issuer's metadata (discovery), the JWKS (`jwksUri`) or the revocation feed
+ * (`revocationUri`) could not be fetched, or its body was rejected (`ERR_REMOTE_INVALID`,
+ * `cause` is the JwtError if any). The verifier keeps serving the last good copy.
  */
 export declare class RemoteSourceError extends Error {
-  constructor(message: string, details: { code: RemoteSourceErrorCode; source: 'jwks' | 'revocations'; status?: number; cause?: unknown });
+  constructor(message: string, details: { code: RemoteSourceErrorCode; source: 'metadata' | 'jwks' | 'revocations'; status?: number; cause?: unknown });
   readonly name: 'RemoteSourceError';
   readonly code: RemoteSourceErrorCode;
-  readonly source: 'jwks' | 'revocations';
+  readonly source: 'metadata' | 'jwks' | 'revocations';
   /** The HTTP status, for ERR_REMOTE_STATUS. */
   readonly status?: number;
 }
@@ -116,14 +118,27 @@ interface VerifierOptionsBase {
   /** Expected `typ` header, e.g. `'at+jwt'` (RFC 9068): compared case-insensitively, `application/` optional. */
   typ?: string;
 
-  /** Poll the issuer's revocation feed (`GET /v1/revocations`) into the in-memory snapshot. */
+  /**
+   * Poll the issuer's revocation feed (`GET /v1/revocations`) into the in-memory snapshot.
+   * With discovery, the metadata's `revocation_feed_uri` unless given here.
+   */
   revocationUri?: string | URL;
-  /** Bearer credential for the feed (required with revocationUri). */
+  /**
+   * The issuer's read-only FEED_KEY, sent as the feed's bearer credential. Required for a
+   * feed; with discovery, giving it turns the feed on. Never give a verifier the service key.
+   */
+  feedKey?: string;
+  /** The older name of `feedKey` (accepted; an error when both are set and differ). */
   serviceKey?: string;
   /** Feed poll interval in ms (default 5000). */
   revocationIntervalMs?: number;
+  /**
+   * Fail closed: when the last successful feed poll is older than this (ms; larger than
+   * revocationIntervalMs), verify() throws ERR_REVOCATION_STALE until a poll succeeds. Off by default.
+   */
+  maxRevocationStalenessMs?: number;
 
-  /** Minimum ms between JWKS refetches triggered by unknown `kid`s (default 30000). */
+  /** Minimum ms between JWKS refetches triggered by unknown `kid`s (default 30000, at least 1000). */
   jwksCooldownMs?: number;
   /** JWKS older than this (ms) is refetched in the background on the next verify (default 600000). */
   jwksMaxAgeMs?: number;
@@ -157,9 +172,14 @@ interface VerifierOptionsBase {
   hostCrypto?: boolean;
 }
 
-/** Options of createVerifier(): policy fields, exactly one key source, and optional feed. */
+/**
+ * Options of createVerifier(): policy fields, at most one key source, and optional feed.
+ * With no key source, the issuer's RFC 8414 metadata (`${issuer}/.well-known/oauth-authorization-server`)
+ * names the JWKS and the feed (one issuer only).
+ */
 export type VerifierOptions = VerifierOptionsBase &
   (
+    | { /** Discovery: jwks_uri and revocation_feed_uri from the issuer's metadata. */ jwks?: never; jwksUri?: never; secret?: never }
     | { /** Local keys: a JWKS or a single JWK. */ jwks: Jwks | Jwk; jwksUri?: never; secret?: never }
     | { /** Remote JWKS, fetched at creation and refetched on unknown kid / age. */ jwksUri: string | URL; jwks?: never; secret?: never }
     | { /** HMAC secret for the one HS algorithm in `algorithms` (default HS256); at least the hash size in bytes. */ secret: string | Uint8Array; jwks?: never; jwksUri?: never }
@@ -182,11 +202,24 @@ export interface VerifierStatus {
   closed: boolean;
   keys: SourceStatus & {
     source: 'jwks' | 'jwksUri' | 'secret';
+    /** The JWKS URL (given or discovered), null for local keys. */
+    url: string | null;
     count: number;
     kids: (string | null)[];
     algorithms: Algorithm[];
   };
-  revocations: (SourceStatus & { entries: number; intervalMs: number }) | null;
+  revocations:
+    | (SourceStatus & {
+        entries: number;
+        intervalMs: number;
+        /** The feed URL (given or discovered). */
+        url: string;
+        /** maxRevocationStalenessMs, or null when off. */
+        maxStalenessMs: number | null;
+        /** True while verify() refuses every token with ERR_REVOCATION_STALE. */
+        refusing: boolean;
+      })
+    | null;
   /** The verified-token cache (null when off or closed). */
   cache: { entries: number; max: number } | null;
   /** Whether signatures are checked by the runtime's node:crypto. */
@@ -194,7 +227,7 @@ export interface VerifierStatus {
 }
 
 export interface Verifier {
-  /** Verifies synchronously and returns the payload; throws JwtError. */
+  /** Verifies synchronously and returns the payload; throws JwtError (ERR_REVOCATION_STALE: the feed is too old). */
   verify<T extends JwtPayload = JwtPayload>(token: string): T;
   /** Like verify(), but waits for a JWKS refetch when the token's kid is unknown. */
   verifyAsync<T extends JwtPayload = JwtPayload>(token: string): Promise<T>;
@@ -212,10 +245,10 @@ export interface Verifier {
 }
 
 /**
- * Creates a verifier: loads the keys (fetching `jwksUri`) and, with `revocationUri`, the
- * first revocation snapshot; rejects (TypeError for bad options, with `code`
- * ERR_INVALID_OPTIONS when the core found them unusable; JwtError for bad keys;
- * RemoteSourceError for a failed first fetch) otherwise.
+ * Creates a verifier: discovers the issuer's URLs (no key source given), loads the keys
+ * (fetching `jwksUri`) and, with a feed, the first revocation snapshot; rejects (TypeError for
+ * bad options, with `code` ERR_INVALID_OPTIONS when the core found them unusable; JwtError for
+ * bad keys; RemoteSourceError for failed discovery or a failed first fetch) otherwise.
  */
 export declare function createVerifier(options: VerifierOptions): Promise<Verifier>;
 

@@ -15,7 +15,7 @@
 //   - Ctrl-C stops everything: no process of either group survives, the ports are free.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -410,22 +410,44 @@ function snippetDir(name) {
   return cwd;
 }
 
-test('README quick start: Express, as its own app, refuses a logged-out token with the default 5 s feed', async () => {
-  const code = readmeBlock('express-quickstart').replaceAll('127.0.0.1:8787', `127.0.0.1:${ISSUER_PORT}`);
-  assert.ok(code.includes('app.listen(4000);'));
-  const cwd = snippetDir('e2e-quick-express');
-  writeFileSync(join(cwd, 'quick.mjs'), code.replace('app.listen(4000);', `app.listen(${QUICK_PORT}, '127.0.0.1');`));
+/**
+ * A temporary directory whose node_modules holds revocable (js/) and fastify (js/'s
+ * devDependency, from `make js-deps`), for the Fastify quick start.
+ */
+function fastifySnippetDir(name) {
+  const cwd = tempDir(name);
+  mkdirSync(join(cwd, 'node_modules'));
+  symlinkSync(join(ROOT, 'js'), join(cwd, 'node_modules', 'revocable'), 'dir');
+  symlinkSync(join(ROOT, 'js/node_modules/fastify'), join(cwd, 'node_modules', 'fastify'), 'dir');
+  return cwd;
+}
+
+/** The feed credential for a verifier: FEED_KEY where the issuer has one, else the service key. */
+/** The read-only feed key that make dev's keygen wrote (the first, if several). */
+function feedKey() {
+  return readVar(join(ROOT, '.dev.vars'), 'FEED_KEY').split(',')[0];
+}
+
+const QUICK_STARTS = {
+  Express: { block: () => readmeBlock('express-quickstart'), listen: 'app.listen(4000);', dir: snippetDir, at: `app.listen(${QUICK_PORT}, '127.0.0.1');` },
+  Fastify: {
+    block: () => readmeBlock('fastify-quickstart'),
+    listen: 'await app.listen({ port: 4000 });',
+    dir: fastifySnippetDir,
+    at: `await app.listen({ port: ${QUICK_PORT}, host: '127.0.0.1' });`,
+  },
+};
+
+for (const [name, quick] of Object.entries(QUICK_STARTS)) test(`README quick start: ${name}, as its own app (discovery), refuses a logged-out token with the default 5 s feed`, { skip: name === 'Fastify' && !existsSync(join(ROOT, 'js/node_modules/fastify')) && 'js/node_modules is missing (make js-deps)' }, async () => {
+  const code = quick.block().replaceAll('127.0.0.1:8787', `127.0.0.1:${ISSUER_PORT}`);
+  assert.ok(code.includes(quick.listen));
+  const cwd = quick.dir(`e2e-quick-${name.toLowerCase()}`);
+  writeFileSync(join(cwd, 'quick.mjs'), code.replace(quick.listen, quick.at));
   const child = spawn(process.execPath, ['quick.mjs'], {
     cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    // The keys the snippet reads from the environment, from make dev's .dev.vars.
-    env: {
-      ...process.env,
-      ...Object.fromEntries(
-        ['FEED_KEY', 'ISSUER_SERVICE_KEY'].filter((name) => code.includes(`process.env.${name}`)).map((name) => [name, readVar(join(ROOT, '.dev.vars'), name)]),
-      ),
-    },
+    env: { ...process.env, FEED_KEY: feedKey() },
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -452,7 +474,7 @@ test('README quick start: Express, as its own app, refuses a logged-out token wi
     const at = Date.now();
     const probe = async () => (await http(`${QUICK}/api/me`, { headers: { authorization: `Bearer ${alice.token}` } })).status;
     const ms = await timeUntil(401, probe, { since: at, limitMs: 5000 + LIMIT_MS, everyMs: 50 });
-    console.log(`# README Express quick start (default 5 s feed): logged-out token refused after ${ms} ms`);
+    console.log(`# README ${name} quick start (default 5 s feed): logged-out token refused after ${ms} ms`);
   } finally {
     try {
       process.kill(-child.pid, 'SIGTERM');

@@ -31,6 +31,7 @@ const TIMEOUT_MS = 400;
 // 400 ms timeout there would turn the expected code into ERR_REMOTE_TIMEOUT).
 const timeoutFor = (code) => (code === 'ERR_REMOTE_TIMEOUT' ? TIMEOUT_MS : 3000);
 const SERVICE_KEY = 'hardening-service-key';
+const realNow = Date.now;
 const skip = BUILT ? false : 'js/dist not built (run `make build-js`)';
 
 let revocable;
@@ -68,7 +69,8 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
         issuer: ISSUER,
         audience: AUDIENCE,
         jwksUri: `${server.url}/jwks`,
-        jwksCooldownMs: 0,
+        // The smallest cooldown accepted; the clock is moved past it below instead of sleeping.
+        jwksCooldownMs: 1000,
         fetchTimeoutMs: timeoutFor(code),
         maxResponseBytes: 1 << 20,
         onError: (err) => errors.push(err),
@@ -76,6 +78,7 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
       const good = signEd(k1, claims());
       const rotated = signEd(k2, claims());
       state.fault = fault;
+      Date.now = () => realNow() + 1100;
 
       const started = Date.now();
       const refetch = verifier.verifyAsync(rotated).then(
@@ -108,9 +111,11 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
       // The endpoint recovers with the rotated key: picked up, no longer stale.
       state.fault = undefined;
       state.keys = [k1, k2];
+      Date.now = () => realNow() + 2200 + timeoutFor(code) + 4000;
       assert.equal((await verifier.verifyAsync(rotated)).sub, 'user-1');
       assert.equal(verifier.status().keys.stale, false);
     } finally {
+      Date.now = realNow;
       verifier?.close();
       await server.close();
     }

@@ -9,6 +9,9 @@ import { bindRuntime } from '../verifier.js';
 export const { createVerifier, initWasm } = bindRuntime({
   Verifier,
   init: (source) => init(source === undefined ? undefined : { module_or_path: source }),
+  // The metadata, the JWKS and the feed are public documents or need only the feed key: a
+  // page's cookies and its URL (the referrer) are none of the issuer's business.
+  fetchInit: { credentials: 'omit', referrerPolicy: 'no-referrer' },
 });
 export { JwtError, RemoteSourceError } from '../errors.js';
 export { decodeJwt } from '../decode.js';
