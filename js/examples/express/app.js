@@ -1,13 +1,19 @@
-// The example API: an Express 5 app whose /api/logout really logs out.
+// The example API: an Express 5 app whose /api/logout really logs out, and the page that uses it.
 //
+//   GET  /                 the page (public/: plain HTML, CSS and an ES module), under a strict CSP
+//   GET  /vendor/revocable/...  the package's browser build, which the page imports
 //   POST /api/login        {username, password} -> starts a session at the issuer; the access
 //                          token in the body, the refresh token in an httpOnly cookie
 //   GET  /api/me           requireAuth: who the access token says you are
 //   GET  /api/admin        requireAuth + requireScope('admin')
-//   POST /api/refresh      cookie -> the issuer's token endpoint (rotation), one at a time per session
+//   POST /api/refresh      cookie -> the issuer's token endpoint (rotation); concurrent refreshes
+//                          with one cookie, from any number of instances, get the same new tokens
 //   POST /api/logout       ends this session: the refresh token is refused at once, the access
 //                          token in hand within one feed interval
 //   POST /api/logout-all   requireAuth: ends every session of the user
+//   GET  /api/sessions     requireAuth: the user's live sessions (devices); `current` marks the
+//                          one the access token belongs to (its `sid`)
+//   DELETE /api/sessions/:id  requireAuth: ends one of the user's own sessions (404 for any other)
 //   GET  /healthz          liveness and the verifier's freshness
 //
 // Why a cookie for the refresh token (README "Express example"): script on the page (XSS)
@@ -17,7 +23,9 @@
 // http://127.0.0.1 and http://localhost. The access token is short-lived and kept in memory by
 // the client, sent as `Authorization: Bearer`.
 
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { requireAuth, requireScope } from 'revocable/express';
 import { IssuerError, IssuerUnavailableError } from './issuer.js';
@@ -28,8 +36,39 @@ import { findUser } from './users.js';
 export const COOKIE = 'revocable_session';
 // Only the endpoints under /api need it; no other path of the site ever sees it.
 const COOKIE_PATH = '/api';
-// Session ids and refresh tokens are base64url (the issuer mints 22 and 43 characters).
+// Session ids and refresh tokens are base64url (the issuer mints 33 and 54 characters).
 const COOKIE_VALUE = /^([A-Za-z0-9_-]{1,128})\.([A-Za-z0-9_-]{1,128})$/;
+const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+// The page's files, and the directory of the `revocable` package (a link to js/ of this
+// repository), whose browser build the page imports.
+const PUBLIC_DIR = fileURLToPath(new URL('public/', import.meta.url));
+const PACKAGE_DIR = dirname(createRequire(import.meta.url).resolve('revocable/package.json'));
+// Of the package's built files, the browser needs only the web glue and the wasm (which it
+// fetches only if the page creates a verifier).
+const BROWSER_BUILD = new Set(['web.js', 'revocable_wasm_bg.wasm']);
+
+// Every answer gets these. No inline script or style anywhere: script-src 'self' is the XSS
+// defence that keeps a stolen access token the worst case (the refresh token is in an httpOnly
+// cookie). A page that verifies tokens with the wasm (createVerifier) would add
+// 'wasm-unsafe-eval' to script-src; this one only decodes claims (decodeJwt).
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'x-frame-options': 'DENY',
+};
 
 /** A JSON error with a status: what every failure of this API answers. */
 class ApiError extends Error {
@@ -105,6 +144,11 @@ export function createApp({ verifier, issuer, secureCookie = true, log = (line) 
     next();
   });
 
+  app.use((req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+
   app.get('/healthz', (req, res) => {
     const { keys, revocations } = verifier.status();
     res.json({ ok: true, keys: { stale: keys.stale }, revocations: revocations && { stale: revocations.stale, updatedAt: revocations.updatedAt } });
@@ -145,35 +189,16 @@ export function createApp({ verifier, issuer, secureCookie = true, log = (line) 
     res.json({ ok: true, message: `hello admin ${req.auth.name ?? req.auth.sub}` });
   });
 
-  // One refresh per session at a time: the issuer treats two uses of one refresh token as
-  // theft and ends the session (no grace period). Requests presenting the token being
-  // refreshed share that refresh's result; a request with another token of the same session
-  // waits for it. This holds within one process: several instances need sticky sessions or
-  // a shared lock, and the client should serialize its refreshes too.
-  const refreshing = new Map();
-  async function refreshOnce(sessionId, refreshToken) {
-    const tokenHash = createHash('sha256').update(refreshToken).digest('base64url');
-    for (;;) {
-      const running = refreshing.get(sessionId);
-      if (!running) break;
-      if (running.tokenHash === tokenHash) return running.promise;
-      await running.promise.catch(() => {});
-    }
-    const entry = { tokenHash, promise: issuer.refresh(refreshToken) };
-    refreshing.set(sessionId, entry);
-    try {
-      return await entry.promise;
-    } finally {
-      if (refreshing.get(sessionId) === entry) refreshing.delete(sessionId);
-    }
-  }
-
+  // Refreshes need no lock here: the issuer serializes the rotations of a session, and within its reuse interval
+  // (REFRESH_REUSE_INTERVAL) it answers the immediately previous refresh token with the same
+  // successor. Concurrent refreshes with one cookie (two tabs, a retry after a lost response,
+  // requests reaching different instances of this app) all get the same new cookie.
   app.post('/api/refresh', sameOrigin, async (req, res) => {
     const cookie = readCookie(req);
     if (!cookie) throw new ApiError(401, 'invalid_grant', 'no session cookie: log in first');
     let tokens;
     try {
-      tokens = await refreshOnce(cookie.sessionId, cookie.refreshToken);
+      tokens = await issuer.refresh(cookie.refreshToken);
     } catch (err) {
       if (err instanceof IssuerError && err.error === 'invalid_grant') {
         clearSessionCookie(res);
@@ -212,6 +237,38 @@ export function createApp({ verifier, issuer, secureCookie = true, log = (line) 
     res.json({ logged_out_everywhere: true, revoked_sessions: result.revoked_sessions, not_before: result.not_before });
   });
 
+  // The user's devices: their live sessions at the issuer. The access token's `sid` names the
+  // session of this device.
+  app.get('/api/sessions', auth, async (req, res) => {
+    const sessions = await issuer.listSessions(req.auth.sub);
+    res.set('cache-control', 'no-store');
+    res.json({
+      sessions: sessions.map(({ id, created, last_used, expires }) => ({ id, created, last_used, expires, current: id === req.auth.sid })),
+    });
+  });
+
+  // Ends one session of the caller's own: the id must be among the user's live sessions (an id
+  // of another user's session, or of none, is 404 and ends nothing). Ending this device's own
+  // session clears its cookie too.
+  app.delete('/api/sessions/:id', sameOrigin, auth, async (req, res) => {
+    const { id } = req.params;
+    if (!SESSION_ID.test(id)) throw new ApiError(404, 'not_found', 'no such session');
+    const sessions = await issuer.listSessions(req.auth.sub);
+    if (!sessions.some((session) => session.id === id)) throw new ApiError(404, 'not_found', 'no such session');
+    if (!(await issuer.endSession(id))) throw new ApiError(404, 'not_found', 'no such session');
+    if (readCookie(req)?.sessionId === id) clearSessionCookie(res);
+    res.json({ logged_out: true, session_id: id, current: id === req.auth.sid });
+  });
+
+  // The page and the package's browser build: static files (revalidated on every load by
+  // their ETag, so a changed file shows at the next reload).
+  const statics = { index: false, dotfiles: 'ignore', redirect: false };
+  app.get('/', (req, res, next) => res.sendFile('index.html', { root: PUBLIC_DIR }, (err) => err && next(err)));
+  app.use(express.static(PUBLIC_DIR, statics));
+  app.use('/vendor/revocable/src', express.static(join(PACKAGE_DIR, 'src'), statics));
+  const wasmBuild = express.static(join(PACKAGE_DIR, 'dist', 'wasm'), statics);
+  app.use('/vendor/revocable/dist/wasm', (req, res, next) => (BROWSER_BUILD.has(req.path.slice(1)) ? wasmBuild(req, res, next) : next()));
+
   app.use((req, res, next) => next(new ApiError(404, 'not_found', 'no such endpoint')));
 
   // Every error becomes JSON `{error, error_description[, code]}`; never a stack trace.
@@ -244,7 +301,7 @@ export function createApp({ verifier, issuer, secureCookie = true, log = (line) 
       body = { error: 'issuer_unavailable', error_description: 'the login service is unreachable; try again' };
       log(`error: ${err.message}`);
     } else if (err instanceof IssuerError && err.status === 503) {
-      // KV's write limit (one refresh of a session per second): the refresh token is still good.
+      // A transient limit at the issuer: the request is safe to repeat, the refresh token is still good.
       status = 503;
       body = { error: 'temporarily_unavailable', error_description: 'try again in a second' };
       headers = { 'retry-after': '1' };

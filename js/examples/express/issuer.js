@@ -80,6 +80,11 @@ export function issuerClient({ url, serviceKey, timeoutMs = 5000 }) {
         throw err;
       }
     },
+    /** GET /v1/users/{sub}/sessions: the user's live sessions, `[{id, created, last_used, expires}]` (Unix seconds). */
+    async listSessions(sub) {
+      const { json } = await call('GET', `/v1/users/${encodeURIComponent(sub)}/sessions`, { headers: service });
+      return Array.isArray(json?.sessions) ? json.sessions : [];
+    },
     /** POST /v1/users/{sub}/revoke: logout everywhere; `{ not_before, revoked_sessions }`. */
     async logoutEverywhere(sub) {
       const { json } = await call('POST', `/v1/users/${encodeURIComponent(sub)}/revoke`, { headers: service });

@@ -81,7 +81,7 @@ const verifier = await createVerifier({
   jwksUri: metadata.jwks_uri,
   revocationUri: metadata.revocation_feed_uri,
   // The feed key, not the service key: the verifier only reads the revocation feed.
-  serviceKey: feedKey,
+  feedKey,
   revocationIntervalMs: intervalMs,
   typ: 'at+jwt',
 }).catch((err) => fail(`cannot start the verifier: ${err.code ?? err.name}: ${err.message}`));
