@@ -1,14 +1,18 @@
 // Issuer load test (`make bench-issuer`): the built issuer worker in local workerd (`wrangler
-// dev`, started by tests/issuer/harness.mjs with fresh keys and KV) next to a bare-KV baseline
-// worker (bench/baseline-worker/: the same KV reads and writes per request and nothing else),
-// each driven by CONCURRENCY closed loops for DURATION_MS. Refresh: every loop owns a session
-// and rotates its refresh token on every request (a token is single-use, so no request can be
-// replayed); JWKS: GET /.well-known/jwks.json vs a static body of the same size. Reports
-// requests/s, median and p99 latency and errors, and the issuer/baseline ratio; with
-// --write=FILE replaces FILE's issuer:begin/end block.
+// dev`, started by tests/issuer/harness.mjs with fresh keys and fresh object storage) next to a
+// bare Durable Object baseline worker (bench/baseline-worker/: per refresh, the same hop to a
+// SQLite-backed object named by the token's routing prefix, the same 2 reads and 2 upserts in
+// its kv table, and an answer the size of the issuer's; no hashing, rules or signing), each
+// driven by CONCURRENCY closed loops for DURATION_MS. Refresh: every loop owns a session (on
+// the baseline, a chain of tokens routed like the issuer's for the same `sub`) and rotates its
+// refresh token on every request (a token is single-use, so no request can be replayed); JWKS:
+// GET /.well-known/jwks.json vs a static body of the same size. Reports requests/s, median and
+// p99 latency and errors, and the issuer/baseline ratio; with --write=FILE replaces FILE's
+// issuer:begin/end block.
 //
 // Ports: issuer 18810 (inspector 18860), baseline 18820 (inspector 18870).
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
@@ -19,13 +23,14 @@ const DURATION_MS = Number(process.env.BENCH_ISSUER_DURATION_MS ?? 10_000);
 const args = new Map(process.argv.slice(2).map((a) => { const [k, ...v] = a.replace(/^--/, '').split('='); return [k, v.join('=') || true]; }));
 const log = (line) => process.stderr.write(`${line}\n`);
 
-async function startBaseline(port, jwksBody) {
+async function startBaseline(port, jwksBody, accessTokenLength) {
   const dir = tempDir('baseline');
   const child = spawn(join(ROOT, 'tools/node_modules/.bin/wrangler'), [
     'dev', '--config', join(ROOT, 'js/bench/baseline-worker/wrangler.toml'), '--ip', '127.0.0.1', '--port', String(port),
     '--inspector-port', String(port + 50), '--persist-to', join(dir, 'state'), '--var', `JWKS_BODY:${jwksBody}`,
+    '--var', `ACCESS_TOKEN_LENGTH:${accessTokenLength}`,
     '--show-interactive-dev-session=false', '--log-level', 'warn',
-  ], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', CI: '1' } });
+  ], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_COLOR: '1', CI: '1' } });
   let output = '';
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
@@ -67,19 +72,28 @@ async function drive(makeLoop) {
   return { rps: (latencies.length + errors) / seconds, ok: latencies.length, errors, p50: q(0.5), p99: q(0.99) };
 }
 
+/** A first baseline token for `sub`: the issuer's routing prefix (tokens::route_for_subject) + random. */
+const baselineToken = (sub) => `${createHash('sha256').update(sub).digest('base64url').slice(0, 11)}${randomBytes(32).toString('base64url')}`;
+
 const form = (params) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
 
 log('bench-issuer: starting the issuer (wrangler dev; builds the worker first if it changed)');
 const issuer = await issuerForFile('load', 18810);
 const jwksBody = await (await fetch(`${issuer.url}/.well-known/jwks.json`)).text();
+// Warm the issuer up; its access token's length sizes the baseline's answer.
+let warm = (await issuer.api.createSession({ sub: 'warm' })).json.refresh_token;
+let accessTokenLength = 0;
+for (let i = 0; i < 20; i++) {
+  const { json } = await issuer.api.refresh(warm);
+  warm = json.refresh_token;
+  accessTokenLength = json.access_token.length;
+}
 log('bench-issuer: starting the baseline worker');
-const baseline = await startBaseline(18820, jwksBody);
+const baseline = await startBaseline(18820, jwksBody, accessTokenLength);
 let results;
 try {
-  // Warm both up.
-  for (let i = 0; i < 20; i++) await (await fetch(`${baseline.url}/refresh`, form({ chain: 'warm' }))).arrayBuffer();
-  let warm = (await issuer.api.createSession({ sub: 'warm' })).json.refresh_token;
-  for (let i = 0; i < 20; i++) warm = (await issuer.api.refresh(warm)).json.refresh_token;
+  let baselineWarm = baselineToken('warm');
+  for (let i = 0; i < 20; i++) baselineWarm = (await (await fetch(`${baseline.url}/refresh`, form({ refresh_token: baselineWarm }))).json()).refresh_token;
 
   log(`bench-issuer: refresh, ${CONCURRENCY} loops x ${DURATION_MS} ms each side`);
   const issuerRefresh = await drive(async (i) => {
@@ -92,10 +106,15 @@ try {
       return true;
     };
   });
-  const baselineRefresh = await drive(async (i) => async () => {
-    const res = await fetch(`${baseline.url}/refresh`, form({ chain: `load-${i}` }));
-    await res.arrayBuffer();
-    return res.status === 200;
+  const baselineRefresh = await drive(async (i) => {
+    let token = baselineToken(`load-${i}`);
+    return async () => {
+      const res = await fetch(`${baseline.url}/refresh`, form({ refresh_token: token }));
+      const body = await res.json().catch(() => null);
+      if (res.status !== 200 || !body?.refresh_token) return false;
+      token = body.refresh_token;
+      return true;
+    };
   });
   log('bench-issuer: jwks');
   const getOk = (url) => async () => async () => {
@@ -114,12 +133,12 @@ try {
 const ms = (v) => `${v.toFixed(1)} ms`;
 const row = (name, r, base) => `| ${name} | ${Math.round(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.errors} | ${base ? `${(r.rps / base.rps).toFixed(2)}x` : '1.00x'} |`;
 const block = [
-  `Local workerd via \`wrangler dev\` (KV simulated on disk by Miniflare), ${CONCURRENCY} concurrent closed loops, ${DURATION_MS / 1000} s per row, client on the same machine (${cpus()[0]?.model}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(', ')}, node ${process.version}, ${new Date().toISOString()}).`,
+  `Local workerd via \`wrangler dev\` (Durable Objects with SQLite storage in local files), ${CONCURRENCY} concurrent closed loops, ${DURATION_MS / 1000} s per row, client on the same machine (${cpus()[0]?.model}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(', ')}, node ${process.version}, ${new Date().toISOString()}).`,
   '',
   '| endpoint | requests/s | median | p99 | errors | ratio to baseline |',
   '|---|---:|---:|---:|---:|---:|',
   row('issuer POST /oauth/token (refresh rotation)', results.issuerRefresh, results.baselineRefresh),
-  row('baseline: the same 4 KV reads + 2 writes', results.baselineRefresh),
+  row('baseline: the same object hop, 2 reads + 2 upserts', results.baselineRefresh),
   row('issuer GET /.well-known/jwks.json', results.issuerJwks, results.baselineJwks),
   row('baseline: static body of the same size', results.baselineJwks),
 ];
