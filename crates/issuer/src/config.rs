@@ -114,7 +114,12 @@ impl Config {
                 }),
             }
         };
-        let seconds = |name: &'static str, default: i64, max: i64| -> Result<i64, ConfigError> {
+        // A whole number of seconds in `range`, or `default` when unset.
+        let seconds_in = |name: &'static str,
+                          default: i64,
+                          range: std::ops::RangeInclusive<i64>,
+                          why: &'static str|
+         -> Result<i64, ConfigError> {
             let Some(text) = lookup(name) else {
                 return Ok(default);
             };
@@ -122,30 +127,21 @@ impl Config {
                 name,
                 why: "not a whole number of seconds",
             })?;
-            if !(KV_MIN_TTL..=max).contains(&value) {
-                return Err(ConfigError {
-                    name,
-                    why: "out of range (60 seconds up to the documented maximum)",
-                });
+            if !range.contains(&value) {
+                return Err(ConfigError { name, why });
             }
             Ok(value)
         };
-
-        let bounded = |name: &'static str, default: i64, max: i64| -> Result<i64, ConfigError> {
-            let Some(text) = lookup(name) else {
-                return Ok(default);
-            };
-            let value: i64 = text.trim().parse().map_err(|_| ConfigError {
+        let seconds = |name: &'static str, default: i64, max: i64| {
+            seconds_in(
                 name,
-                why: "not a whole number of seconds",
-            })?;
-            if !(0..=max).contains(&value) {
-                return Err(ConfigError {
-                    name,
-                    why: "out of range (0 up to 60 seconds)",
-                });
-            }
-            Ok(value)
+                default,
+                KV_MIN_TTL..=max,
+                "out of range (60 seconds up to the documented maximum)",
+            )
+        };
+        let bounded = |name: &'static str, default: i64, max: i64| {
+            seconds_in(name, default, 0..=max, "out of range (0 up to 60 seconds)")
         };
 
         let issuer = required("ISSUER")?.trim().to_owned();
