@@ -1,0 +1,93 @@
+//! The feed object's operations: appending revocation entries (idempotently) and reading
+//! the feed back from one `list`.
+
+use revocable_core::{FeedEntry, RevocationFeed, SubjectEntry};
+
+use super::{
+    keys::{feed_jti_key, feed_sid_key, feed_sub_key, FEED_PREFIX},
+    records::{feed_append_exp, to_value, FeedAppend, FeedMeta, FeedSubMeta},
+    Kv, Store, StoreError,
+};
+use crate::rules;
+
+impl<K: Kv> Store<K> {
+    /// Adds entries to the feed. Idempotent: an entry written twice is one entry.
+    pub async fn append_feed(&self, entries: &[FeedAppend], now: i64) -> Result<(), StoreError> {
+        for entry in entries {
+            let ttl = rules::feed_ttl(feed_append_exp(entry), now);
+            match entry {
+                FeedAppend::Jti { sid, jti, exp } => {
+                    self.kv
+                        .put(
+                            &feed_jti_key(sid, jti),
+                            "",
+                            ttl,
+                            to_value(&FeedMeta { exp: *exp }),
+                        )
+                        .await?;
+                }
+                FeedAppend::Sid { sid, exp } => {
+                    self.kv
+                        .put(
+                            &feed_sid_key(sid),
+                            "",
+                            ttl,
+                            to_value(&FeedMeta { exp: *exp }),
+                        )
+                        .await?;
+                }
+                FeedAppend::Sub {
+                    user,
+                    sub,
+                    not_before,
+                    exp,
+                } => {
+                    // A later logout everywhere replaces an earlier one's entry.
+                    let meta = FeedSubMeta {
+                        sub: sub.clone(),
+                        not_before: *not_before,
+                        exp: *exp,
+                    };
+                    self.kv
+                        .put(&feed_sub_key(user), "", ttl, to_value(&meta))
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The revocation feed at `now`: one `list` over `feed:`, every entry's data in its
+    /// key's metadata.
+    pub async fn feed(&self, now: i64) -> Result<RevocationFeed, StoreError> {
+        let keys = self.list_all(FEED_PREFIX).await?;
+        let (mut jti, mut sid, mut sub) = (Vec::new(), Vec::new(), Vec::new());
+        for key in keys {
+            let corrupt = StoreError::Corrupt("feed entry metadata");
+            let meta = key.metadata.ok_or(corrupt)?;
+            if let Some(rest) = key.name.strip_prefix("feed:jti:") {
+                let m: FeedMeta = serde_json::from_value(meta).map_err(|_| corrupt)?;
+                // `<sid>:<jti>`: session ids have no `:`.
+                let id = rest.split_once(':').map_or(rest, |(_sid, id)| id);
+                jti.push(FeedEntry {
+                    id: id.to_owned(),
+                    exp: m.exp,
+                });
+            } else if let Some(id) = key.name.strip_prefix("feed:sid:") {
+                let m: FeedMeta = serde_json::from_value(meta).map_err(|_| corrupt)?;
+                sid.push(FeedEntry {
+                    id: id.to_owned(),
+                    exp: m.exp,
+                });
+            } else if key.name.starts_with("feed:sub:") {
+                let m: FeedSubMeta = serde_json::from_value(meta).map_err(|_| corrupt)?;
+                sub.push(SubjectEntry {
+                    id: m.sub,
+                    not_before: m.not_before,
+                    exp: m.exp,
+                });
+            }
+        }
+        Ok(rules::assemble_feed(now, jti, sid, sub))
+    }
+}
