@@ -1,4 +1,4 @@
-# make bench: the benchmarks of issue 6 (not part of `make test`: they print ratios, nothing is
+# make bench: the verify and issuer benchmarks (not part of `make test`: they print ratios, nothing is
 # asserted on timings). In one Node process on the same tokens and keys: revocable, fast-jwt,
 # jsonwebtoken, jose and Node's raw crypto per algorithm, a realistic cached workload, and the
 # wasm size of each build variant. Writes the results, with the machine, into

@@ -1,4 +1,4 @@
-# Hardening (issue 7): fuzzing, property tests, and the suites that attack the running system.
+# Hardening: fuzzing, property tests, and the suites that attack the running system.
 #
 #   make fuzz                 every cargo-fuzz target for FUZZ_SECONDS (default 60) each, one after
 #                             the other; non-zero exit on a crash (input in fuzz/artifacts/<target>/)

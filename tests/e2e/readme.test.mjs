@@ -140,8 +140,7 @@ test('the issuer API table has every route of the issuer', () => {
 test('local links point to files that exist (SECURITY.md is linked)', () => {
   const links = [...README.matchAll(/\]\(((?!https?:)[^)#]+)\)/g)].map((m) => m[1]);
   assert.ok(links.some((l) => l.startsWith('docs/')) && links.includes('SECURITY.md') && links.includes('js/README.md'));
-  // SECURITY.md is written by the security review; every other link must resolve now.
-  for (const link of links.filter((l) => l !== 'SECURITY.md')) assert.ok(existsSync(join(ROOT, link)), `README links ${link}, which does not exist`);
+  for (const link of links) assert.ok(existsSync(join(ROOT, link)), `README links ${link}, which does not exist`);
 });
 
 test('the deployment commands run: keygen and wrangler for real, Cloudflare\'s API stood in for', () => {

@@ -96,7 +96,7 @@ for (const tolerance of [0, 7]) {
         tokens[i] = mint(i);
       } else if (r < 0.18) {
         // A new feed: revoke some tokens, sessions and subjects; sometimes forget earlier ones
-        // (a feed from a KV location that has not seen them, or pruned by the issuer).
+        // (a stale cached feed, or entries pruned by the issuer).
         const now = Math.floor(nowMs / 1000);
         if (rnd() < 0.3) feed = { generated_at: now, jti: [], sid: [], sub: [] };
         feed = {

@@ -8,7 +8,7 @@
 // - reports it (onError gets a RemoteSourceError with the fault's code, status() shows stale
 //   and the last error), and never lets polls pile up on a hanging feed;
 // - recovers when the endpoint does.
-// Plus: a later feed that no longer lists a revocation (a stale KV location) does not undo it,
+// Plus: a later feed that no longer lists a revocation (a stale cached copy) does not undo it,
 // and an onError hook that throws does not stop polling.
 //
 // js/test/remote-jwks.test.mjs and revocations.test.mjs cover a 503/502, connection refused,
@@ -187,7 +187,7 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
   });
 }
 
-test('a later feed that no longer lists a revocation (a stale KV location) does not undo it', { skip }, async () => {
+test('a later feed that no longer lists a revocation (a stale cached copy) does not undo it', { skip }, async () => {
   const key = edKey('k1');
   const exp = nowSeconds() + 120;
   const state = { feed: { generated_at: nowSeconds(), jti: [], sid: [{ id: 'sid-gone', exp: exp + 60 }], sub: [{ id: 'user-9', not_before: nowSeconds(), exp }] } };

@@ -1,6 +1,6 @@
 //! revocable-issuer: the Cloudflare Worker that starts sessions, rotates refresh tokens
 //! with reuse detection and a reuse interval, revokes sessions and tokens, and publishes the
-//! JWKS and the revocation feed (README "Issuer API"; storage in docs/kv-schema.md).
+//! JWKS and the revocation feed (README "The issuer HTTP API"; storage in docs/kv-schema.md).
 //!
 //! One place per concern:
 //! - [`rules`]: the pure rules (rotation, reuse, the reuse interval, lifetimes, logout, feed

@@ -1,4 +1,4 @@
-//! The HTTP API (DESIGN.md "The issuer worker"): the route table, the checks each endpoint
+//! The HTTP API (README "The issuer HTTP API", docs/architecture.md "A refresh"): the route table, the checks each endpoint
 //! makes in a fixed order (route -> method -> service key -> body size -> content type ->
 //! parameters), and the flows that combine the rules, the tokens and the store.
 

@@ -189,7 +189,7 @@ impl<K: Kv, F: FeedSink> UserObject<K, F> {
     }
 
     /// The same object with calls NOT taking turns: each call's storage operations
-    /// interleave with other calls' as they would over plain Workers KV. Only the
+    /// interleave with other calls' as they would over a store shared without turns. Only the
     /// simulation's negative control uses it, to show that the checks can fail.
     #[doc(hidden)]
     pub fn without_turns(kv: K, feed: F) -> Self {

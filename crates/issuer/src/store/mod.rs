@@ -45,8 +45,7 @@ use crate::tokens::RandomError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// The backend failed (network, quota, rate limit: Workers KV allows one write per
-    /// second per key).
+    /// The backend failed (network, quota, an internal error).
     Backend(&'static str),
     /// A stored value does not parse: written by something else, or a schema change.
     Corrupt(&'static str),

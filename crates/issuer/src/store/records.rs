@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn largest_feed_sub_metadata_fits_kv_limit() {
-        // KV metadata is limited to 1024 bytes serialized. The longest valid sub (256
+        // A key's metadata is limited to 1024 bytes serialized (the `Kv` contract). The longest valid sub (256
         // bytes, every byte a JSON-escaped quote) must fit.
         let sub = "\"".repeat(crate::rules::MAX_SUB_BYTES);
         let meta = FeedSubMeta {

@@ -45,7 +45,7 @@
 //! after the last operation. A violation is reported with its schedule, seed and trace.
 //!
 //! The negative control runs the same schedules with [`UserObject::without_turns`] (calls
-//! interleave at every storage operation, as they would over plain Workers KV) and must
+//! interleave at every storage operation, as over a store shared without turns) and must
 //! find a fork.
 //!
 //! Determinism: every choice comes from the seeded generator, session ids and `jti`s from
