@@ -4,20 +4,21 @@
 #                             the other; non-zero exit on a crash (input in fuzz/artifacts/<target>/)
 #   make fuzz-<target>        one target: token, jwk, claims_policy, revocation_feed, issuer_request
 #   make test-hardening       (part of `make test`) each fuzz target for FUZZ_SMOKE_SECONDS (default 4)
-#                             plus its past findings (fuzz/regressions/), the proptest properties, and
-#                             node --test tests/hardening (bad input, load and a crash of the issuer,
-#                             the verifier under fault, the verified-token cache)
+#                             plus its past findings (fuzz/regressions/), and the proptest properties
+#
+# The suites that attack the running parts are with the part they test: the issuer's bad input,
+# load and crash in tests/issuer (mk/issuer.mk), the verifier under fault and its cache in
+# tests/verifier (mk/js.mk).
 #
 # cargo-fuzz is installed pinned into .tools/bin by fuzz/scripts/install-cargo-fuzz.sh; the fuzz
 # crate (fuzz/) has its own workspace, lock file and target dir. fuzz/README.md has the details.
 
-HARDENING_DIR := $(ROOT)/tests/hardening
 HARDENING_LOGS := $(ROOT)/target/make-logs
 FUZZ_TARGETS := token jwk claims_policy revocation_feed issuer_request
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 
-.PHONY: fuzz $(addprefix fuzz-,$(FUZZ_TARGETS)) test-hardening test-hardening-fuzz test-hardening-props test-hardening-node
+.PHONY: fuzz $(addprefix fuzz-,$(FUZZ_TARGETS)) test-hardening test-hardening-fuzz test-hardening-props
 
 ## Every fuzz target for FUZZ_SECONDS each (e.g. make fuzz FUZZ_SECONDS=600).
 fuzz:
@@ -50,22 +51,6 @@ test-hardening-props:
 	  END { printf "hardening proptest properties (core + issuer + cache, also in the rust total): %d passed, %d failed\n", pass, fail }' \
 	  "$(HARDENING_LOGS)/test-hardening-props.log" | tee -a "$(TEST_SUMMARY)"
 
-# The issuer suites start the built worker under wrangler dev (ports 18540-18541, inspector
-# +50); the verifier suites use the built npm package (js/dist: built by test-js earlier in
-# `make test`, here only when missing) and local servers on 18500-18519.
-test-hardening-node: issuer-worker
-	@echo "== node --test tests/hardening"
-	$(CARGO) build -q -p revocable-keygen
-	@[[ -f "$(ROOT)/js/dist/wasm/node.mjs" ]] || $(MAKE) build-js
-	@mkdir -p "$(HARDENING_LOGS)"
-	cd "$(HARDENING_DIR)" && node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 *.test.mjs 2>&1 \
-	  | tee "$(HARDENING_LOGS)/test-hardening-node.log"
-	@log="$(HARDENING_LOGS)/test-hardening-node.log"; \
-	  awk '/^ℹ (tests|pass|fail|skipped) [0-9]+$$/ { n[$$2] = $$3 } \
-	    END { printf "hardening (node --test tests/hardening): %d tests, %d passed, %d failed, %d skipped\n", n["tests"], n["pass"], n["fail"], n["skipped"] }' \
-	    "$$log" | tee -a "$(TEST_SUMMARY)"; \
-	  grep -E '^# (bad input|load)' "$$log" | sed 's/^# /hardening: /' | tee -a "$(TEST_SUMMARY)"
-
-test-hardening: test-hardening-fuzz test-hardening-props test-hardening-node
+test-hardening: test-hardening-fuzz test-hardening-props
 
 TEST_TARGETS += test-hardening

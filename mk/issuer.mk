@@ -4,7 +4,8 @@
 #   make keys            write .dev.vars (SIGNING_KEYS + ISSUER_SERVICE_KEY + FEED_KEY) if it is
 #                        missing; add FEED_KEY to an existing one that lacks it
 #   make rotate-keys     add a new signing key to .dev.vars (the old ones stay published)
-#   make test-issuer     native unit/integration tests, then the end-to-end suite in workerd
+#   make test-issuer     native unit/integration tests, then tests/issuer in workerd: the API
+#                        flows, concurrency, persistence, bad input, load and a crash
 
 CARGO ?= cargo
 ISSUER_DIR := $(ROOT)/crates/issuer
@@ -61,20 +62,20 @@ $(ISSUER_E2E_DIR)/node_modules/.package-lock.json: $(ISSUER_E2E_DIR)/package-loc
 
 issuer-e2e-deps: $(ISSUER_E2E_DIR)/node_modules/.package-lock.json
 
-# Starts `wrangler dev` itself (ports 18700-18799, a temporary --persist-to), so it needs the
-# built worker, the keygen binary and jose.
+# Starts `wrangler dev` itself (ports 18541 and 18700-18799, inspectors +50, a temporary
+# --persist-to), so it needs the built worker, the keygen binary and jose. One file at a time.
 test-issuer-e2e: issuer-worker issuer-e2e-deps
 	@echo "== node --test tests/issuer (the built worker in workerd via wrangler dev)"
 	$(CARGO) build -q -p revocable-keygen
 	@# The package's own verifier checks the issued tokens too (revocable-package.test.mjs).
 	@[[ -f "$(ROOT)/js/dist/wasm/node.mjs" ]] || $(MAKE) build-js
 	@mkdir -p "$(dir $(TEST_SUMMARY))"
-	cd $(ISSUER_E2E_DIR) && node --test --test-concurrency=1 --test-reporter=spec 2>&1 \
+	cd $(ISSUER_E2E_DIR) && node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 *.test.mjs 2>&1 \
 	  | tee "$(dir $(TEST_SUMMARY))test-issuer-e2e.log"
 	@log="$(dir $(TEST_SUMMARY))test-issuer-e2e.log"; \
 	  awk '/^ℹ (tests|pass|fail|skipped) [0-9]+$$/ { n[$$2] = $$3 } \
 	    END { printf "issuer end-to-end (node --test, workerd): %d tests, %d passed, %d failed, %d skipped\n", n["tests"], n["pass"], n["fail"], n["skipped"] }' \
 	    "$$log" | tee -a "$(TEST_SUMMARY)"; \
-	  grep -E '^# (concurrency|refresh latency|revocation reached)' "$$log" | sed 's/^# /issuer: /' | tee -a "$(TEST_SUMMARY)"
+	  grep -E '^# (concurrency|refresh latency|revocation reached|bad input|load)' "$$log" | sed 's/^# /issuer: /' | tee -a "$(TEST_SUMMARY)"
 
 TEST_TARGETS += test-issuer

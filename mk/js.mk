@@ -7,7 +7,7 @@
 JS_DIR := $(ROOT)/js
 JS_LOGS := $(ROOT)/target/make-logs
 
-.PHONY: js-deps build-js test-js test-wasm-browser test-js-node
+.PHONY: js-deps build-js test-js test-wasm-browser test-js-node test-verifier-node
 
 # devDependencies (jose, express, fast-jwt, typescript...) from the committed lock file.
 $(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json $(JS_DIR)/package.json
@@ -40,7 +40,18 @@ test-js-node: build-js js-deps
 	  END { printf "js (node --test, js/test/): %d tests, %d passed, %d failed, %d skipped\n", t, p, f, s }' \
 	  "$(JS_LOGS)/test-js.log" | tee -a "$(TEST_SUMMARY)"
 
-## Build the package and run all of its tests (browser bindings, then Node/package suites).
-test-js: test-wasm-browser test-js-node
+# tests/verifier: the built package against hostile JWKS and feed servers (local servers on
+# fixed ports 18500-18519, so one file at a time) and its cache against an uncached verifier.
+test-verifier-node: build-js
+	@echo "== node --test tests/verifier (the verifier under fault, the verified-token cache)"
+	@mkdir -p "$(JS_LOGS)"
+	cd "$(ROOT)/tests/verifier" && node --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 *.test.mjs 2>&1 \
+	  | tee "$(JS_LOGS)/test-verifier-node.log"
+	@awk '/^ℹ (tests|pass|fail|skipped) [0-9]+$$/ { n[$$2] = $$3 } \
+	  END { printf "verifier under fault (node --test, tests/verifier): %d tests, %d passed, %d failed, %d skipped\n", n["tests"], n["pass"], n["fail"], n["skipped"] }' \
+	  "$(JS_LOGS)/test-verifier-node.log" | tee -a "$(TEST_SUMMARY)"
+
+## Build the package and run all of its tests (browser bindings, Node/package suites, faults).
+test-js: test-wasm-browser test-js-node test-verifier-node
 
 TEST_TARGETS += test-js

@@ -31,7 +31,7 @@ import {
   sleep,
   tempDir,
   timeUntil,
-} from './harness.mjs';
+} from '../lib/index.mjs';
 
 const ISSUER_PORT = 18610;
 const INSPECTOR_PORT = 18611;

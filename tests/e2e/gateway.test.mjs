@@ -20,7 +20,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateKeys, groupAlive, http, median, portFree, runMake, sleep, startIssuer, client, tempDir, timeUntil } from './harness.mjs';
+import { generateKeys, groupAlive, http, median, portFree, runMake, sleep, startIssuer, client, tempDir, timeUntil } from '../lib/index.mjs';
 
 const ISSUER_PORT = 18620; // the issuer harness puts its inspector at +50 (18670)
 const GATEWAY_PORT = 18621;

@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, http, portFree, runMake, sleep, tempDir } from './harness.mjs';
+import { ROOT, http, portFree, runMake, sleep, tempDir } from '../lib/index.mjs';
 
 const ISSUER_PORT = 18630;
 const INSPECTOR_PORT = 18631;

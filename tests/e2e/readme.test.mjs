@@ -15,7 +15,7 @@ import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } fro
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, readmeBlock, tempDir } from './harness.mjs';
+import { ROOT, readmeBlock, tempDir } from '../lib/index.mjs';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const TESTS = readdirSync(new URL('.', import.meta.url))

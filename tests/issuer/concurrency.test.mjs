@@ -16,7 +16,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { issuerForFile, payload } from './harness.mjs';
+import { issuerForFile, payload, sleep } from '../lib/index.mjs';
 
 const PORT = 18730;
 const BURST = 30;
@@ -34,7 +34,6 @@ after(async () => {
   await issuer?.stop();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const sub = (name) => `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function session(name) {

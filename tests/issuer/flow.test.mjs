@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT, createLocalJWKSet, createRemoteJWKSet, importJWK, jwtVerify } from 'jose';
-import { issuerForFile, payload, header } from './harness.mjs';
+import { issuerForFile, payload, header, nowSeconds as now } from '../lib/index.mjs';
 
 const PORT = 18710;
 let issuer;
@@ -20,7 +20,6 @@ after(async () => {
   await issuer?.stop();
 });
 
-const now = () => Math.floor(Date.now() / 1000);
 const publicOf = ({ d, ...pub }) => pub;
 let subCounter = 0;
 const freshSub = (tag) => `${tag}-${process.pid}-${++subCounter}@example.com`;

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { issuerForFile } from './harness.mjs';
+import { issuerForFile } from '../lib/index.mjs';
 
 const PORT = 18750;
 const COUNT = Number(process.env.ISSUER_LATENCY_COUNT ?? 200);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { ROOT, tempDir, generateKeys, startIssuer, client, header } from './harness.mjs';
+import { ROOT, tempDir, generateKeys, startIssuer, client, header } from '../lib/index.mjs';
 
 const PORT = 18740;
 let running;

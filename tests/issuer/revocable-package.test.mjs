@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, issuerForFile } from './harness.mjs';
+import { ROOT, issuerForFile } from '../lib/index.mjs';
 
 const PORT = 18760;
 const BUILT = existsSync(join(ROOT, 'js/dist/wasm/node.mjs'));

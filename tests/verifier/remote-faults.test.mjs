@@ -1,6 +1,6 @@
 // The npm package's verifier under fault, against real local HTTP servers: for each way a
 // JWKS or revocation-feed endpoint can fail after the verifier started (FAULTS in
-// verifier.mjs: 5xx and 429, garbage, invalid UTF-8, HTML, empty, 100000-deep JSON, a body cut
+// tests/lib/verifier.mjs: 5xx and 429, garbage, invalid UTF-8, HTML, empty, 100000-deep JSON, a body cut
 // off mid-way, a reset connection, a redirect loop, a 50 MB declared body, an endless body, no
 // answer, a slow-loris body), the verifier:
 // - keeps verifying with its last good keys / snapshot (a revoked token stays refused);
@@ -17,8 +17,7 @@
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { sleep } from './lib.mjs';
-import { AUDIENCE, BUILT, FAULTS, ISSUER, claims, edKey, loadPackage, nowSeconds, serve, signEd } from './verifier.mjs';
+import { AUDIENCE, BUILT, FAULTS, ISSUER, claims, edKey, loadPackage, nowSeconds, serve, signEd, sleep } from '../lib/index.mjs';
 
 // One JWKS port per fault (18502-18515): a client's pooled connection to the previous test's
 // server (killed mid-response by the last fault) must not decide the next test's first fetch.
@@ -41,19 +40,19 @@ before(async () => {
 
 /** A JWKS server whose behaviour is switched by `state.fault` (undefined: the good keys). */
 async function jwksServer(state, port) {
-  return serve(port, (req, res, socket) => {
+  return serve((req, res, socket) => {
     if (state.fault) return FAULTS[state.fault].serve(req, res, socket);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.keys.map((k) => k.publicJwk) }));
-  });
+  }, { port });
 }
 
 /** A feed server: `state.feed` (a feed object) unless `state.fault`. */
 async function feedServer(state) {
-  return serve(FEED_PORT, (req, res, socket) => {
+  return serve((req, res, socket) => {
     if (req.headers.authorization !== `Bearer ${SERVICE_KEY}`) return res.writeHead(401).end();
     if (state.fault) return FAULTS[state.fault].serve(req, res, socket);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(state.feed));
-  });
+  }, { port: FEED_PORT });
 }
 
 for (const [fault, { code }] of Object.entries(FAULTS)) {

@@ -1,22 +1,18 @@
-// The npm package `revocable` as built from source (js/dist, `make build-js`), Ed25519 and HS256
-// tokens signed with node:crypto (independent of the package), and small local HTTP servers
-// for the JWKS and the revocation feed on fixed ports of the hardening range (18500-18519).
+// The npm package `revocable` as built from source (js/dist, `make build-js`), Ed25519 and
+// HS256 tokens signed with node:crypto (independent of the package), and the ways a broken,
+// hostile or overloaded server can answer the verifier's JWKS and feed requests.
 
 import { createHmac, generateKeyPairSync, randomUUID, sign as cryptoSign } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './lib.mjs';
+import { ROOT } from './common.mjs';
 
 export const BUILT = existsSync(join(ROOT, 'js/dist/wasm/node.mjs'));
-export const ISSUER = 'https://issuer.hardening.test';
-export const AUDIENCE = 'api';
 
 /** The package's Node ESM entry (imported from the source tree, with the built wasm). */
 export async function loadPackage() {
-  if (!BUILT) throw new Error('js/dist is not built: run `make build-js` (make test-hardening does)');
+  if (!BUILT) throw new Error('js/dist is not built: run `make build-js` (make test does)');
   return import(pathToFileURL(join(ROOT, 'js/src/entry/node.js')).href);
 }
 
@@ -38,50 +34,6 @@ export function signEd(key, claims) {
 export function signHs256(secret, claimsJson) {
   const input = `${b64({ alg: 'HS256', typ: 'at+jwt' })}.${b64(claimsJson)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-}
-
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-/** Valid access-token claims now, with overrides. */
-export function claims(overrides = {}) {
-  const now = nowSeconds();
-  return { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now - 5, exp: now + 300, jti: randomUUID(), sid: 'sid-1', ...overrides };
-}
-
-/**
- * An HTTP server on 127.0.0.1:`port` running `handler(req, res, socket)`; records requests and
- * how many are open at once; `close()` also destroys open sockets (hanging responses).
- */
-export async function serve(port, handler) {
-  const sockets = new Set();
-  const stats = { requests: 0, open: 0, maxOpen: 0 };
-  const server = createServer((req, res) => {
-    // No keep-alive: every test starts servers on the same ports, and a client's pooled
-    // connection to a previous server would fail its next request.
-    res.shouldKeepAlive = false;
-    stats.requests += 1;
-    stats.open += 1;
-    stats.maxOpen = Math.max(stats.maxOpen, stats.open);
-    res.on('close', () => {
-      stats.open -= 1;
-    });
-    handler(req, res, req.socket);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stats,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**

@@ -13,7 +13,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUILT, ISSUER, AUDIENCE, loadPackage, signHs256 } from './verifier.mjs';
+import { BUILT, ISSUER, AUDIENCE, loadPackage, signHs256 } from '../lib/index.mjs';
 
 const skip = BUILT ? false : 'js/dist not built (run `make build-js`)';
 const SEED = Number(process.env.HARDENING_SEED ?? Math.floor(Math.random() * 2 ** 31));

@@ -14,13 +14,12 @@
 //    must still get a clean 200 or 400, never a 5xx.
 //
 // Figures (requests, rate, latencies, statuses, crash and restart) are printed as `# load:`
-// lines, which `make test-hardening` copies into the test summary.
+// lines, which `make test-issuer` copies into the test summary.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { client, generateKeys, payload, startIssuer, tempDir } from '../issuer/harness.mjs';
-import { percentile, processGroupListeningOn, sleep } from './lib.mjs';
+import { client, generateKeys, payload, percentile, processGroupListeningOn, sleep, startIssuer, tempDir } from '../lib/index.mjs';
 
 const PORT = 18541;
 const LOAD_SECONDS = Number(process.env.HARDENING_LOAD_SECONDS ?? 30);
@@ -64,7 +63,7 @@ class Stats {
 }
 
 test(`load for ${LOAD_SECONDS} s with ${CLIENTS} clients, SIGKILL mid-load, restart: nothing lost, nothing revived`, async (t) => {
-  const dir = tempDir('hardening-load');
+  const dir = tempDir('load');
   const keys = generateKeys(dir);
   const persistDir = join(dir, 'state');
   running = await startIssuer({ port: PORT, persistDir, envFile: keys.envFile });
