@@ -28,6 +28,7 @@ import {
   readVar,
   readmeBlock,
   runMake,
+  startDev,
   sleep,
   tempDir,
   timeUntil,
@@ -62,20 +63,7 @@ before(async () => {
     assert.ok(await portFree(port), `port ${port} is busy: a leftover test server? (ports 18600-18699 belong to tests/e2e)`);
   }
   dir = tempDir('e2e-dev');
-  dev = await runMake('dev', {
-    env: {
-      ISSUER_PORT: String(ISSUER_PORT),
-      INSPECTOR_PORT: String(INSPECTOR_PORT),
-      APP_PORT: String(APP_PORT),
-      PERSIST_DIR: join(dir, 'state'),
-      DEV_LOG_DIR: join(dir, 'logs'),
-      REVOCATION_INTERVAL_MS: String(INTERVAL_MS),
-      // `make test-e2e` has just built the package and the worker.
-      SKIP_BUILD: '1',
-    },
-    ready: (out) => /^== ready \(issuer process group \d+, app process group \d+\)$/m.test(out),
-  });
-  console.log(`# make dev: ready after ${dev.startupMs} ms`);
+  dev = await startDev({ issuerPort: ISSUER_PORT, inspectorPort: INSPECTOR_PORT, appPort: APP_PORT, dir, intervalMs: INTERVAL_MS });
   issuer = client(ISSUER, readVar(join(ROOT, '.dev.vars'), 'ISSUER_SERVICE_KEY'));
 });
 

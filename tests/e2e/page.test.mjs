@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, http, portFree, runMake, sleep, tempDir } from '../lib/index.mjs';
+import { ROOT, http, portFree, sleep, startDev, tempDir } from '../lib/index.mjs';
 
 const ISSUER_PORT = 18630;
 const INSPECTOR_PORT = 18631;
@@ -266,19 +266,7 @@ before(async () => {
     assert.ok(await portFree(port), `port ${port} is busy: a leftover test server? (ports 18600-18699 belong to tests/e2e)`);
   }
   const dir = tempDir('e2e-page');
-  dev = await runMake('dev', {
-    env: {
-      ISSUER_PORT: String(ISSUER_PORT),
-      INSPECTOR_PORT: String(INSPECTOR_PORT),
-      APP_PORT: String(APP_PORT),
-      PERSIST_DIR: join(dir, 'state'),
-      DEV_LOG_DIR: join(dir, 'logs'),
-      REVOCATION_INTERVAL_MS: String(INTERVAL_MS),
-      SKIP_BUILD: '1',
-    },
-    ready: (out) => /^== ready \(issuer process group \d+, app process group \d+\)$/m.test(out),
-  });
-  console.log(`# make dev: ready after ${dev.startupMs} ms`);
+  dev = await startDev({ issuerPort: ISSUER_PORT, inspectorPort: INSPECTOR_PORT, appPort: APP_PORT, dir, intervalMs: INTERVAL_MS });
   browser = launchChromium(join(dir, 'chromium'));
   const version = await browser.send('Browser.getVersion');
   console.log(`# ${version.product} (headless, DevTools pipe)`);

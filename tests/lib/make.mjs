@@ -85,3 +85,25 @@ export function readmeBlock(name) {
   if (!match) throw new Error(`no fenced block after ${marker}`);
   return match[1];
 }
+
+/**
+ * `make dev` on test ports, with its object storage and logs under `dir` and the feed polled
+ * every `intervalMs`; resolves once both servers are ready. The builds are skipped: the make
+ * target that runs the tests has just built the package and the worker.
+ */
+export async function startDev({ issuerPort, inspectorPort, appPort, dir, intervalMs }) {
+  const dev = await runMake('dev', {
+    env: {
+      ISSUER_PORT: String(issuerPort),
+      INSPECTOR_PORT: String(inspectorPort),
+      APP_PORT: String(appPort),
+      PERSIST_DIR: join(dir, 'state'),
+      DEV_LOG_DIR: join(dir, 'logs'),
+      REVOCATION_INTERVAL_MS: String(intervalMs),
+      SKIP_BUILD: '1',
+    },
+    ready: (out) => /^== ready \(issuer process group \d+, app process group \d+\)$/m.test(out),
+  });
+  console.log(`# make dev: ready after ${dev.startupMs} ms`);
+  return dev;
+}
