@@ -18,9 +18,9 @@ import { test } from 'node:test';
 import { ROOT, readmeBlock, tempDir } from '../lib/index.mjs';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const TESTS = readdirSync(new URL('.', import.meta.url))
-  .filter((f) => f.endsWith('.test.mjs'))
-  .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
+/** The e2e suites and the shared helpers they start `make` targets through. */
+const TESTS = [new URL('.', import.meta.url), new URL('../lib/', import.meta.url)]
+  .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => readFileSync(new URL(f, dir), 'utf8')))
   .join('\n');
 
 /** Fenced blocks: { lang, body, marker }. */
