@@ -12,7 +12,7 @@ BENCH_CARGO_TARGET := $(ROOT)/target/bench-build
 # two kinds of build do not invalidate each other's artifacts.
 BENCH_CARGO_TARGET_STD := $(ROOT)/target/bench-build-std
 
-.PHONY: bench bench-variants bench-issuer
+.PHONY: bench bench-variants bench-issuer bench-phases
 
 # Size variants (never shipped): the EdDSA + HMAC build (revocable-wasm without its default
 # ecdsa/rsa features), the same with the size profile (root Cargo.toml `release-small`: slower,
@@ -32,12 +32,24 @@ bench-variants: tools
 	  [[ "$$rc" -eq 0 ]] || exit "$$rc"; \
 	done
 
-## Run the benchmarks (verify, sizes, then the issuer load test) and regenerate
-## docs/benchmarks.md. BENCH_ISSUER=0 skips the issuer part.
+## The per-phase profile of one verify (js/bench/phases.mjs): a build with the
+## `measure-phases` feature (never shipped) verifies the same token stopped after each phase;
+## writes the phases block of docs/benchmarks.md.
+BENCH_PHASES_DIR := $(ROOT)/target/bench-wasm-phases
+bench-phases: build-js js-deps
+	@echo "== per-phase profile (js/bench/phases.mjs)"
+	CARGO_TARGET_DIR="$(BENCH_CARGO_TARGET)" node "$(ROOT)/js/scripts/build.mjs" --out="$(BENCH_PHASES_DIR)" --features=measure-phases
+	cd "$(ROOT)/js" && node bench/phases.mjs "$(BENCH_PHASES_DIR)" --write="$(ROOT)/docs/benchmarks.md"
+
+## Run the benchmarks (verify, sizes, cold start, the per-phase profile, then the issuer load
+## test) and regenerate docs/benchmarks.md. BENCH_ISSUER=0 skips the issuer part;
+## BENCH_BEFORE=<dist dir> (a complete build of an earlier version, e.g. another checkout's
+## js/dist) times that build next to this one in the same run ("before" columns).
 BENCH_ISSUER ?= 1
-bench: build-js js-deps bench-variants
+BENCH_BEFORE ?=
+bench: build-js js-deps bench-variants bench-phases
 	@echo "== benchmarks (js/bench/run.mjs)"
-	cd "$(ROOT)/js" && node bench/run.mjs --write="$(ROOT)/docs/benchmarks.md" --variants="$(BENCH_WASM_DIR)"
+	cd "$(ROOT)/js" && node bench/run.mjs --write="$(ROOT)/docs/benchmarks.md" --variants="$(BENCH_WASM_DIR)" --before="$(BENCH_BEFORE)"
 	@if [[ "$(BENCH_ISSUER)" != 0 ]]; then $(MAKE) --no-print-directory bench-issuer; fi
 
 ## Issuer load test alone: the built issuer in `wrangler dev` vs a bare-KV baseline worker
