@@ -320,18 +320,15 @@ impl JsVerifier {
             .map_err(|_| type_error("payload conversion failed"))
     }
 
-    /// Verification stopped after `steps` phases (revocable-core's `Verifier::verify_phases`;
-    /// `undefined` until every phase ran, then the payload JSON text). Only in builds with the
-    /// `measure-phases` feature: the per-phase profile of js/bench/phases.mjs.
+    /// Verification of the token in the input buffer (as `verifyInput`) stopped after `steps`
+    /// phases (revocable-core's `Verifier::verify_phases`; `undefined` until every phase ran,
+    /// then the payload JSON text). Only in builds with the `measure-phases` feature: the
+    /// per-phase profile of js/bench/phases.mjs.
     #[cfg(feature = "measure-phases")]
     #[wasm_bindgen(js_name = verifyPhases)]
-    pub fn verify_phases(
-        &self,
-        token: &str,
-        now: f64,
-        steps: u32,
-    ) -> Result<Option<String>, JsValue> {
+    pub fn verify_phases(&self, len: u32, now: f64, steps: u32) -> Result<Option<String>, JsValue> {
         let now = seconds(now)?;
+        let token = self.input(len)?;
         crate::cache::seed_core_hash_keys();
         let host = self.host.as_ref().map(Host);
         self.inner
@@ -360,8 +357,9 @@ impl JsVerifier {
         }
     }
 
-    /// Takes `token` and returns 0: the cost of a call with the token copied in. Only with
-    /// the `measure-phases` feature.
+    /// Takes `token` as a string argument (copied in by the bindings' glue) and returns 0:
+    /// what passing the token cost before the input buffer. Only with the `measure-phases`
+    /// feature.
     #[cfg(feature = "measure-phases")]
     #[wasm_bindgen(js_name = passToken)]
     pub fn pass_token(token: &str) -> u32 {
