@@ -6,17 +6,24 @@
 // --write=FILE, replaces the generated block of FILE (docs/benchmarks.md) between the
 // bench:begin/end markers.
 //
+// It also times the cold start (import + createVerifier in fresh Node processes) and ends with
+// the summary table of the targets (docs/benchmarks.md "Targets"). With --before=DIR (a
+// complete build of an earlier version, e.g. another checkout's js/dist), that build runs next
+// to this one in every timed part of the same run, as "revocable (before)".
+//
 //   node bench/run.mjs [--write=../docs/benchmarks.md] [--variants=DIR] [--only=HS256,EdDSA]
-//   BENCH_ROUND_MS=500 BENCH_ROUNDS=9 (see measure.mjs)
+//                      [--before=DIR]
+//   BENCH_ROUND_MS=500 BENCH_ROUNDS=9 (see measure.mjs), BENCH_COLD_RUNS=11
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, release, type } from 'node:os';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createVerifier } from 'revocable';
 import { AUDIENCE, ISSUER, claims, keyPair, serve, sign } from '../test/helpers.mjs';
 import { contenders, fastJwt } from './contenders.mjs';
-import { ROUND_MS, ROUNDS, compare, compareMixed, compareWorkloads } from './measure.mjs';
+import { ROUND_MS, ROUNDS, compare, compareMixed, compareWorkloads, median } from './measure.mjs';
 
 const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(JS, '..');
@@ -28,6 +35,10 @@ const args = new Map(
 );
 const ALGORITHMS = args.has('only') ? String(args.get('only')).split(',') : ['HS256', 'EdDSA', 'ES256', 'RS256', 'PS256'];
 const VARIANTS_DIR = resolve(String(args.get('variants') ?? join(ROOT, 'target', 'bench-wasm')));
+const BEFORE_DIR = args.has('before') && args.get('before') !== '' ? resolve(String(args.get('before'))) : null;
+const require = createRequire(import.meta.url);
+const before = BEFORE_DIR ? require(join(BEFORE_DIR, 'cjs', 'index.cjs')) : null;
+const BEFORE = 'revocable (before)';
 
 const load0 = loadavg();
 const started = new Date();
@@ -44,9 +55,15 @@ for (const alg of ALGORITHMS) {
   const token = await sign(key, claims({ iat: now, exp: now + 3600 }), { typ: 'at+jwt' });
   const rv = await createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] }, cache: false });
   const list = await contenders(alg, key.publicJwk, token, rv);
+  const old = before && (await before.createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] }, cache: false }));
+  if (old) {
+    if (JSON.stringify(old.verify(token)) !== JSON.stringify(rv.verify(token))) throw new Error(`bench: ${alg} payload of the before build differs`);
+    list[BEFORE] = { fn: () => old.verify(token) };
+  }
   log(`bench: ${alg} (${Object.keys(list).join(', ')}), token ${token.length} chars`);
   const rates = await compareMixed(list);
   rv.close();
+  old?.close();
   algRows.push({ alg, tokenLength: token.length, rates });
 }
 
@@ -102,7 +119,7 @@ const feedServer = await serve((req, res) => {
   res.end(feedBody);
 });
 
-async function revocableWorkload(cache) {
+async function revocableWorkload(cache, build = { createVerifier }) {
   const options = {
     issuer: ISSUER,
     audience: AUDIENCE,
@@ -112,7 +129,7 @@ async function revocableWorkload(cache) {
     revocationIntervalMs: 60_000,
     cache,
   };
-  const verifier = await createVerifier(options);
+  const verifier = await build.createVerifier(options);
   if (verifier.status().revocations.entries !== feed.jti.length + feed.sid.length + feed.sub.length) {
     throw new Error('bench: the revocation snapshot was not loaded');
   }
@@ -139,13 +156,78 @@ async function timeSequence(make) {
   rv.close();
 }
 log(`bench: realistic workload, ${USERS} users x ${USES} uses (${sequence.length} verifies per round), ${REALISTIC_ALG}`);
-const realistic = await compareWorkloads({
+const workloads = {
   'revocable, no cache': () => timeSequence(() => revocableWorkload(false)),
   'fast-jwt, no cache': () => timeSequence(() => fastJwt(REALISTIC_ALG, realKey.publicJwk)),
   'revocable, cache': () => timeSequence(() => revocableWorkload(true)),
   'fast-jwt, cache: true': () => timeSequence(() => fastJwt(REALISTIC_ALG, realKey.publicJwk, { cache: true })),
-});
+};
+if (before) {
+  workloads[`${BEFORE}, no cache`] = () => timeSequence(() => revocableWorkload(false, before));
+  workloads[`${BEFORE}, cache`] = () => timeSequence(() => revocableWorkload(true, before));
+}
+const realistic = await compareWorkloads(workloads);
 await feedServer.close();
+
+// ---------------------------------------------------------------------------------------
+// 2b. Cold start: `import('revocable')` and the first createVerifier (a JWKS with one Ed25519
+// key, no remote source) in a fresh Node process each time, timed inside the child (the
+// process start itself is not counted); the median of BENCH_COLD_RUNS, the builds alternating.
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
+const coldChild = (specifier) => `
+const t0 = performance.now();
+const { createVerifier } = await import(${JSON.stringify(specifier)});
+const t1 = performance.now();
+const v = await createVerifier({ issuer: 'https://issuer.example', audience: 'api', jwks: { keys: [${JSON.stringify(realKey.publicJwk)}] } });
+const t2 = performance.now();
+v.close();
+process.stdout.write(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1 }));
+`;
+// The peers, made the same way: fast-jwt's verifier for the same key, and the floor, Node's own
+// crypto module and the key imported as a KeyObject (what any verifier in Node needs first).
+const coldPeers = {
+  'fast-jwt': `
+const t0 = performance.now();
+const { createVerifier } = await import('fast-jwt');
+const { createPublicKey } = await import('node:crypto');
+const t1 = performance.now();
+const key = createPublicKey({ key: ${JSON.stringify(realKey.publicJwk)}, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+createVerifier({ key, algorithms: ['EdDSA'], allowedIss: 'https://issuer.example', allowedAud: 'api' });
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1 }));
+`,
+  'node:crypto (floor)': `
+const t0 = performance.now();
+const { createPublicKey } = await import('node:crypto');
+const t1 = performance.now();
+createPublicKey({ key: ${JSON.stringify(realKey.publicJwk)}, format: 'jwk' });
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1 }));
+`,
+};
+function coldStart(specifier, inputType) {
+  const code = coldPeers[specifier] ?? coldChild(specifier);
+  const run = spawnSync(process.execPath, [`--input-type=${inputType}`, '-e', code], { cwd: JS, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bench: cold start of ${specifier} failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+// `import('revocable')` is the ESM entry; the CommonJS bundles (dist/cjs) time this build
+// against the before build on equal terms (a before build is a dist directory: no src/).
+const coldBuilds = { 'revocable (ESM)': 'revocable', 'revocable (CJS bundle)': pathToFileURL(join(JS, 'dist', 'cjs', 'index.cjs')).href };
+if (before) coldBuilds[`${BEFORE} (CJS bundle)`] = pathToFileURL(join(BEFORE_DIR, 'cjs', 'index.cjs')).href;
+coldBuilds['fast-jwt'] = 'fast-jwt';
+coldBuilds['node:crypto (floor)'] = 'node:crypto (floor)';
+log(`bench: cold start, ${COLD_RUNS} fresh processes per build (${Object.keys(coldBuilds).join(', ')})`);
+const coldRuns = Object.fromEntries(Object.keys(coldBuilds).map((name) => [name, []]));
+for (let i = 0; i < COLD_RUNS; i++) {
+  for (const [name, specifier] of Object.entries(coldBuilds)) coldRuns[name].push(coldStart(specifier, 'module'));
+}
+const cold = Object.fromEntries(
+  Object.entries(coldRuns).map(([name, runs]) => [
+    name,
+    { importMs: median(runs.map((r) => r.importMs)), createMs: median(runs.map((r) => r.createMs)), totalMs: median(runs.map((r) => r.importMs + r.createMs)) },
+  ]),
+);
 
 // ---------------------------------------------------------------------------------------
 // 3. Sizes of the wasm of each build variant (sizes.json written by scripts/build.mjs).
@@ -164,7 +246,6 @@ if (existsSync(VARIANTS_DIR)) {
 // fast-jwt). Each complete build (its CommonJS entry) against the shipped one and fast-jwt,
 // interleaved, uncached; EdDSA with hostCrypto: false, so the wasm's own Ed25519 is timed
 // (browsers; in Node the default host crypto checks the signature).
-const require = createRequire(import.meta.url);
 const builds = [{ name: 'shipped (js/dist)', createVerifier }];
 if (existsSync(VARIANTS_DIR)) {
   for (const name of readdirSync(VARIANTS_DIR).sort()) {
@@ -212,13 +293,14 @@ const machine = [
   `- method: ${ROUNDS} interleaved rounds of ${ROUND_MS} ms per contender after one warm-up round; median (js/bench/measure.mjs)`,
 ];
 
-const names = ['revocable', 'fast-jwt', 'jsonwebtoken', 'jose', 'node:crypto (floor)'];
+const names = ['revocable', ...(before ? [BEFORE] : []), 'fast-jwt', 'jsonwebtoken', 'jose', 'node:crypto (floor)'];
+const FLOOR = 'node:crypto (floor)';
 const algTable = [
-  `| alg | ${names.join(' | ')} | revocable / fast-jwt |`,
-  `|---|${names.map(() => '---:').join('|')}|---:|`,
+  `| alg | ${names.join(' | ')} | revocable / fast-jwt | revocable / floor |`,
+  `|---|${names.map(() => '---:').join('|')}|---:|---:|`,
   ...algRows.map(
     ({ alg, rates }) =>
-      `| ${alg} | ${names.map((n) => `${fmtOps(rates[n])} (${ratio(rates[n], rates['fast-jwt'])})`).join(' | ')} | **${ratio(rates.revocable, rates['fast-jwt'])}** |`,
+      `| ${alg} | ${names.map((n) => `${fmtOps(rates[n])} (${ratio(rates[n], rates['fast-jwt'])})`).join(' | ')} | **${ratio(rates.revocable, rates['fast-jwt'])}** | **${ratio(rates.revocable, rates[FLOOR])}** |`,
   ),
 ];
 
@@ -229,6 +311,19 @@ const realTable = [
   `| fast-jwt, no cache | ${fmtOps(realistic['fast-jwt, no cache'])} | 1.00x |`,
   `| revocable, cache (revocation on) | ${fmtOps(realistic['revocable, cache'])} | ${ratio(realistic['revocable, cache'], realistic['fast-jwt, cache: true'])} of fast-jwt, cache: true |`,
   `| fast-jwt, cache: true (no revocation) | ${fmtOps(realistic['fast-jwt, cache: true'])} | 1.00x |`,
+  ...(before
+    ? [
+        `| ${BEFORE}, no cache | ${fmtOps(realistic[`${BEFORE}, no cache`])} | ${ratio(realistic[`${BEFORE}, no cache`], realistic['fast-jwt, no cache'])} of fast-jwt, no cache |`,
+        `| ${BEFORE}, cache | ${fmtOps(realistic[`${BEFORE}, cache`])} | ${ratio(realistic[`${BEFORE}, cache`], realistic['fast-jwt, cache: true'])} of fast-jwt, cache: true |`,
+      ]
+    : []),
+];
+
+const ms = (n) => `${n.toFixed(1)} ms`;
+const coldTable = [
+  '| build | import | createVerifier (fast-jwt: its createVerifier; floor: createPublicKey) | together |',
+  '|---|---:|---:|---:|',
+  ...Object.entries(cold).map(([name, c]) => `| ${name} | ${ms(c.importMs)} | ${ms(c.createMs)} | ${ms(c.totalMs)} |`),
 ];
 
 const kib = (n) => (n === undefined ? 'n/a' : `${(n / 1024).toFixed(1)} KiB (${n.toLocaleString('en-US')} B)`);
@@ -239,6 +334,56 @@ const sizeTable = [
     (s) =>
       `| ${s.variant} | ${s.features || 'default'}${s.profile && s.profile !== 'release' ? ` (profile ${s.profile})` : ''} | ${s.wasmOpt} | ${kib(s.rawBytes)} | ${kib(s.gzipBytes)} | ${kib(s.brotliBytes)} |`,
   ),
+];
+
+// The targets (docs/benchmarks.md "Targets"): this run's figure, the before build's in the
+// same run when there is one, and the target.
+const rateOf = (alg, name) => algRows.find((r) => r.alg === alg)?.rates[name];
+const fx = (a, b) => (a === undefined || b === undefined ? 'n/a' : (a / b).toFixed(2));
+const shippedSize = sizes.find((s) => s.variant === 'shipped (js/dist)');
+const eddsaSize = sizes.find((s) => s.variant === 'eddsa-hmac');
+let beforeSize;
+if (BEFORE_DIR && existsSync(join(BEFORE_DIR, 'sizes.json'))) beforeSize = JSON.parse(readFileSync(join(BEFORE_DIR, 'sizes.json'), 'utf8'));
+const bytes = (n) => (n === undefined ? 'n/a' : `${n.toLocaleString('en-US')} B`);
+// The "floor" column: the figure a verifier would reach if it did nothing but the runtime's
+// bare crypto call on the token (node:crypto's check of the same signature, measured above).
+// For the cached workload: every token's first use needs one signature check, so even with
+// hits that cost nothing the round takes USERS checks at the floor.
+const realisticFloor = (() => {
+  const floorRate = rateOf(REALISTIC_ALG, FLOOR);
+  const fj = realistic['fast-jwt, cache: true'];
+  if (floorRate === undefined || fj === undefined) return 'n/a';
+  return `${((sequence.length / fj) / (USERS / floorRate)).toFixed(2)} (${USERS} checks at the floor)`;
+})();
+const targetRows = [
+  ['HS256 uncached vs fast-jwt', (who) => fx(rateOf('HS256', who), rateOf('HS256', 'fast-jwt')), fx(rateOf('HS256', FLOOR), rateOf('HS256', 'fast-jwt')), '>= 2.0'],
+  ['HS256 vs the bare HMAC (createHmac + timingSafeEqual)', (who) => fx(rateOf('HS256', who), rateOf('HS256', FLOOR)), '1.00', '>= 0.7'],
+  ...['EdDSA', 'ES256', 'RS256', 'PS256'].map((alg) => [
+    `${alg} vs fast-jwt`,
+    (who) => fx(rateOf(alg, who), rateOf(alg, 'fast-jwt')),
+    fx(rateOf(alg, FLOOR), rateOf(alg, 'fast-jwt')),
+    '>= 1.0',
+  ]),
+  ...[['EdDSA', '0.97'], ['ES256', '0.95'], ['RS256', '0.9']].map(([alg, t]) => [`${alg} vs the bare crypto.verify`, (who) => fx(rateOf(alg, who), rateOf(alg, FLOOR)), '1.00', `>= ${t}`]),
+  [
+    `cached, revocation on, realistic workload (${REALISTIC_ALG}), vs fast-jwt cache: true`,
+    (who) => fx(realistic[who === 'revocable' ? 'revocable, cache' : `${BEFORE}, cache`], realistic['fast-jwt, cache: true']),
+    realisticFloor,
+    '>= 2.0',
+  ],
+  ['shipped wasm, gzip -9, every algorithm', (who) => bytes(who === 'revocable' ? shippedSize?.gzipBytes : beforeSize?.gzipBytes), '', '<= 102,400 B'],
+  ['EdDSA + HMAC build (release profile), gzip -9', (who) => (who === 'revocable' ? bytes(eddsaSize?.gzipBytes) : 'n/a'), '', '<= 46,080 B'],
+  [
+    "`import('revocable')` + createVerifier, fresh process",
+    (who) => (who === 'revocable' ? ms(cold['revocable (ESM)'].totalMs) : `${ms(cold[`${BEFORE} (CJS bundle)`].totalMs)} (CJS; this build's CJS: ${ms(cold['revocable (CJS bundle)'].totalMs)})`),
+    `${ms(cold['node:crypto (floor)'].totalMs)} (fast-jwt: ${ms(cold['fast-jwt'].totalMs)})`,
+    '<= 15 ms',
+  ],
+];
+const targetTable = [
+  `| figure | ${before ? 'before | ' : ''}now | floor | target |`,
+  `|---|${before ? '---:|' : ''}---:|---:|---:|`,
+  ...targetRows.map(([label, of, floor, target]) => `| ${label} | ${before ? `${of(BEFORE)} | ` : ''}${of('revocable')} | ${floor} | ${target} |`),
 ];
 
 const variantTable = [
@@ -255,6 +400,12 @@ const block = [
   '',
   ...machine,
   '',
+  '### Targets (ratios of medians from this run)',
+  '',
+  before ? `"before": the build in \`${relative(ROOT, BEFORE_DIR) || BEFORE_DIR}\`, measured in this run next to this one.` : 'No before build in this run (`make bench BENCH_BEFORE=<dist dir>` adds one).',
+  '',
+  ...targetTable,
+  '',
   `### Verify throughput, uncached (ops/s; in brackets the ratio to fast-jwt)`,
   '',
   `Token: header \`{alg, kid, typ: "at+jwt"}\`, claims iss, aud, sub, iat, exp, jti, sid, scope (${algRows[0]?.tokenLength ?? '?'} characters for ${algRows[0]?.alg ?? '?'}). RSA keys are 2048-bit.`,
@@ -266,6 +417,10 @@ const block = [
   `revocable checks a revocation snapshot of ${feed.jti.length} jti, ${feed.sid.length} sid and ${feed.sub.length} sub entries (polled from a local feed); fast-jwt checks no revocation.`,
   '',
   ...realTable,
+  '',
+  '### Cold start (fresh Node process, median of ' + COLD_RUNS + ' runs; timed inside the process)',
+  '',
+  ...coldTable,
   '',
   '### wasm size per build',
   '',

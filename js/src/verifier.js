@@ -22,6 +22,13 @@ const KEY_REFETCH = Symbol.for('revocable.verifier.keyRefetch');
 const MAX_TOKEN_BYTES = 16 * 1024;
 // verifyCached(): "verified, not cached" (no randomness for the cache's hash key).
 const UNCACHED = 0xffff_ffff;
+// Writes tokens into the wasm verifier's input buffer (#writeToken).
+const encoder = new TextEncoder();
+const NO_VIEW = new Uint8Array(0);
+
+function tooLarge() {
+  return new JwtError('invalid jwt: token is larger than 16 KiB', { code: 'ERR_JWT_INVALID' });
+}
 
 function newSourceState(now) {
   return { updatedAt: now, lastAttemptAt: now, failures: 0, lastError: null };
@@ -58,10 +65,15 @@ class RevocableVerifier {
   // when the cache is off. The wasm side holds the keyed hashes and claims (cache.rs).
   #cacheTexts = null;
   #cacheMax = 0;
+  // The wasm module's memory, and a view of the wasm verifier's token buffer in it (empty
+  // until first use; a view's length drops to 0 when the memory grows: then made again).
+  #memory;
+  #input = NO_VIEW;
 
   /** @internal Use createVerifier(). */
-  constructor(inner, opts, now, crypto) {
+  constructor(inner, opts, now, crypto, memory) {
     this.#inner = inner;
+    this.#memory = memory;
     this.#clock = opts.clock;
     this.#onError = opts.onError;
     this.#remote = opts.remote;
@@ -110,7 +122,7 @@ class RevocableVerifier {
     } catch (err) {
       throw configurationError(toJwtError(err));
     }
-    const verifier = new RevocableVerifier(inner, opts, started, crypto);
+    const verifier = new RevocableVerifier(inner, opts, started, crypto, WasmVerifier.memory());
     if (opts.revocations) {
       try {
         await verifier.#startRevocations(opts.revocations, started);
@@ -134,12 +146,11 @@ class RevocableVerifier {
     }
     // The core rejects more than 16 KiB first thing; rejecting longer strings here too keeps
     // hostile megabytes from being copied into wasm memory, which never shrinks.
-    if (token.length > MAX_TOKEN_BYTES) {
-      throw new JwtError('invalid jwt: token is larger than 16 KiB', { code: 'ERR_JWT_INVALID' });
-    }
+    if (token.length > MAX_TOKEN_BYTES) throw tooLarge();
     let payload;
     try {
-      payload = this.#cacheTexts ? this.#verifyCached(token) : this.#inner.verify(token, this.#clock() / 1000);
+      const length = this.#writeToken(token);
+      payload = this.#cacheTexts ? this.#verifyCached(length, token) : this.#inner.verifyInput(length, this.#clock() / 1000);
     } catch (err) {
       const jwtError = toJwtError(err);
       if (this.#mayBeNewKey(jwtError, token)) this.#refreshKeys();
@@ -164,9 +175,9 @@ class RevocableVerifier {
    * the revocation snapshot (else it verifies fully and fills a slot); this side keeps the
    * payload text of each slot.
    */
-  #verifyCached(token) {
+  #verifyCached(length, token) {
     const texts = this.#cacheTexts;
-    const result = this.#inner.verifyCached(token, this.#clock() / 1000);
+    const result = this.#inner.verifyCachedInput(length, this.#clock() / 1000);
     if (result === UNCACHED) return this.#inner.takePayload();
     const slot = result >>> 1;
     if (result & 1) {
@@ -179,6 +190,24 @@ class RevocableVerifier {
     // Unreachable while both sides stay in step; if not, drop the entry and verify again.
     this.#inner.evictCached(slot);
     return this.#inner.verify(token, this.#clock() / 1000);
+  }
+
+  /**
+   * Writes `token` as UTF-8 into the wasm verifier's token buffer and returns its length in
+   * bytes: one native copy (`encodeInto`) instead of a string argument, which the bindings
+   * copy character by character into memory they allocate and free per call. A token that
+   * does not fit is over the core's 16 KiB limit.
+   */
+  #writeToken(token) {
+    let view = this.#input;
+    if (view.byteLength === 0) {
+      // inputBuffer() may allocate, and so grow the memory: the address first, then the buffer.
+      const address = this.#inner.inputBuffer();
+      view = this.#input = new Uint8Array(this.#memory.buffer, address, MAX_TOKEN_BYTES);
+    }
+    const { read, written } = encoder.encodeInto(token, view);
+    if (read !== token.length) throw tooLarge();
+    return written;
   }
 
   /**

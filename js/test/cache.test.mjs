@@ -158,3 +158,31 @@ test('emptied when the key set changes: a token of a removed key fails even afte
   assert.equal(entries(verifier), 1, 'only the token verified after the change');
   assert.throws(() => verifier.verify(tokenA), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
 });
+
+test('tokens reach wasm through each verifier\'s input buffer, also after the wasm memory grew', async () => {
+  const cached = await setup();
+  const uncached = await setup({ cache: false });
+  const long = await cached.token({ pad: 'x'.repeat(2000) });
+  const short = await cached.token();
+  const shortOther = await uncached.token();
+  assert.equal(cached.verifier.verify(long).pad.length, 2000);
+  assert.equal(uncached.verifier.verify(shortOther).sub, 'user-1');
+  // Many verifiers, each with its own 16 KiB buffer, grow the wasm memory: the views of the
+  // first two must be made again, not written into a detached buffer.
+  const others = [];
+  for (let i = 0; i < 300; i++) {
+    const other = await setup({ cache: false });
+    assert.equal(other.verifier.verify(await other.token()).sub, 'user-1');
+    others.push(other.verifier);
+  }
+  // A shorter token after a longer one: only the bytes written count.
+  assert.equal(cached.verifier.verify(short).pad, undefined);
+  assert.equal(cached.verifier.verify(long).pad.length, 2000);
+  assert.equal(uncached.verifier.verify(shortOther).sub, 'user-1');
+  assert.throws(() => uncached.verifier.verify(`${shortOther}x`), { code: 'ERR_JWS_INVALID' });
+  assert.throws(() => uncached.verifier.verify(`ü${shortOther}`), { code: 'ERR_JWS_INVALID' });
+  assert.equal(uncached.verifier.verify(shortOther).sub, 'user-1');
+  for (const other of others) other.close();
+  cached.verifier.close();
+  uncached.verifier.close();
+});

@@ -134,7 +134,7 @@ fn precheck(key: &Key, signature: &[u8]) -> bool {
         #[cfg(feature = "ecdsa")]
         KeyMaterial::Ec(ec) => ec.signature_in_range(signature),
         #[cfg(feature = "rsa")]
-        KeyMaterial::Rsa(rsa) => crate::alg::rsa::signature_below_modulus(rsa, signature),
+        KeyMaterial::Rsa(rsa) => rsa.signature_below_modulus(signature),
     }
 }
 

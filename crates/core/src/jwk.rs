@@ -70,7 +70,7 @@ pub(crate) enum KeyMaterial {
     #[cfg(feature = "ecdsa")]
     Ec(EcPublic),
     #[cfg(feature = "rsa")]
-    Rsa(Box<jwt_compact::alg::RsaPublicKey>),
+    Rsa(Box<rsa::RsaKey>),
 }
 
 impl KeyMaterial {
@@ -754,10 +754,10 @@ fn parse_public(raw: &RawJwk) -> Result<Parsed<Key>, Error> {
             &member(raw.y.as_deref(), "ec key without y")?,
         )?),
         #[cfg(feature = "rsa")]
-        KeyKind::Rsa => KeyMaterial::Rsa(Box::new(rsa::public_key(
+        KeyKind::Rsa => KeyMaterial::Rsa(Box::new(rsa::RsaKey::new(rsa::public_key(
             &member(raw.n.as_deref(), "rsa key without n")?,
             &member(raw.e.as_deref(), "rsa key without e")?,
-        )?)),
+        )?))),
         KeyKind::Oct => KeyMaterial::Hmac(Box::new(HmacKey::new(
             alg,
             &secret_member(raw.k.as_ref(), "oct key without k")?,

@@ -53,7 +53,7 @@ impl SigningMaterial {
             Self::Hmac(key) => KeyMaterial::Hmac(key.clone()),
             Self::Ed25519(key) => KeyMaterial::Ed25519(key.verifying_key()),
             Self::Ec(key) => KeyMaterial::Ec(key.public()),
-            Self::Rsa(key) => KeyMaterial::Rsa(Box::new(key.to_public_key())),
+            Self::Rsa(key) => KeyMaterial::Rsa(Box::new(rsa::RsaKey::new(key.to_public_key()))),
         }
     }
 }

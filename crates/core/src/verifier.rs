@@ -230,6 +230,80 @@ impl Verifier {
         })
     }
 
+    /// [`Verifier::verify_with_host`] stopped after `steps` of its phases, to time each phase
+    /// (js/bench/phases.mjs): 0 returns at once, 1 after size, split and base64url (steps
+    /// 1-3), 2 after the header (4), 3 after the allow-list and key lookup (5-6), 4 after the
+    /// signature (7), 5 after the claims JSON (8), 6 after the policy and revocation (9-10).
+    /// `Some(payload)` only when every phase ran. The same code as `verify_checked`, step for
+    /// step; a measuring tool, never used to verify.
+    #[cfg(feature = "measure-phases")]
+    #[doc(hidden)]
+    #[inline]
+    pub fn verify_phases(
+        &self,
+        token: &str,
+        now: i64,
+        host: Option<&dyn SignatureHost>,
+        steps: u32,
+    ) -> Result<Option<String>, Error> {
+        if steps == 0 {
+            return Ok(None);
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
+        }
+        let segments = token::split(token)?;
+        let mut header_stack = [0_u8; HEADER_STACK];
+        let mut header_heap = Vec::new();
+        let header_json =
+            b64::decode_public_buffered(segments.header, &mut header_stack, &mut header_heap)
+                .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
+        let payload = b64::decode_public_vec(segments.payload)
+            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
+        let mut signature_stack = [0_u8; SIGNATURE_STACK];
+        let mut signature_heap = Vec::new();
+        let signature = b64::decode_public_buffered(
+            segments.signature,
+            &mut signature_stack,
+            &mut signature_heap,
+        )
+        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
+        if steps == 1 {
+            return Ok(None);
+        }
+        let header = token::parse_header(header_json, &self.policy.critical)?;
+        if steps == 2 {
+            return Ok(None);
+        }
+        let alg_name = header.alg.as_deref().unwrap_or_default();
+        let alg = Algorithm::from_token_header(alg_name)?;
+        if !self.allowed.contains(alg) {
+            return Err(Error::AlgNotAllowed);
+        }
+        let key = self.keys.select(alg, header.kid.as_deref())?;
+        if steps == 3 {
+            return Ok(None);
+        }
+        if !host::check_signature(&self.keys, key, host, segments.signing_input, signature) {
+            return Err(Error::SignatureVerificationFailed);
+        }
+        if steps == 4 {
+            return Ok(None);
+        }
+        let payload =
+            String::from_utf8(payload).map_err(|_| Error::InvalidJwt("claims are not utf-8"))?;
+        let parsed = claims::parse(&payload, &self.policy.required_claims)?;
+        if steps == 5 {
+            return Ok(None);
+        }
+        self.check_policy(&parsed, header.typ.as_deref(), now)?;
+        self.revocations.check(&parsed.claims)?;
+        if steps == 6 {
+            return Ok(None);
+        }
+        Ok(Some(payload))
+    }
+
     /// The claims policy, in the documented order.
     #[inline]
     fn check_policy(

@@ -1,9 +1,9 @@
 //! The `Verifier` class exported to JavaScript.
 
-use alloc::{borrow::ToOwned, string::String, vec::Vec};
+use alloc::{borrow::ToOwned, string::String, vec, vec::Vec};
 
 use revocable_core::{
-    Algorithm, Error, Key, KeySet, Policy, RevocationSnapshot, Verified, Verifier,
+    Algorithm, Error, Key, KeySet, Policy, RevocationSnapshot, Verified, Verifier, MAX_TOKEN_BYTES,
 };
 use wasm_bindgen::prelude::*;
 
@@ -24,6 +24,9 @@ pub struct JsVerifier {
     cache: Option<TokenCache>,
     /// The payload of the last cache miss, until JS takes it (`takePayload`).
     pending: String,
+    /// The token buffer JS writes into (`inputBuffer`): empty until first asked for, then
+    /// [`MAX_TOKEN_BYTES`] long.
+    input: Vec<u8>,
 }
 
 impl core::fmt::Debug for JsVerifier {
@@ -85,10 +88,54 @@ impl JsVerifier {
             host: None,
             cache: None,
             pending: String::new(),
+            input: Vec::new(),
         })
     }
 
-    /// The full verification, through the host callback when there is one.
+    /// The token JS wrote into the input buffer: its first `len` bytes, which must be UTF-8
+    /// (`TextEncoder.encodeInto` writes nothing else).
+    fn input(&self, len: u32) -> Result<&str, JsValue> {
+        let bytes = usize::try_from(len)
+            .ok()
+            .and_then(|len| self.input.get(..len))
+            .ok_or_else(|| to_js(&Error::InvalidJwt("token is larger than 16 KiB")))?;
+        core::str::from_utf8(bytes).map_err(|_| to_js(&Error::InvalidJwt("token is not utf-8")))
+    }
+
+    /// `verifyCached` on a token given as a string.
+    fn cached(&mut self, token: &str, now: i64) -> Result<u32, JsValue> {
+        let Self {
+            inner,
+            host,
+            cache,
+            pending,
+            ..
+        } = self;
+        let host = host.as_ref();
+        let outcome = match cache {
+            Some(cache) => cache.verify(inner, token, now, || {
+                Self::verify_full(inner, host, token, now)
+            }),
+            None => {
+                Self::verify_full(inner, host, token, now).map(|v| Outcome::Uncached(v.payload))
+            }
+        };
+        match outcome.map_err(|err| to_js(&err))? {
+            Outcome::Hit(slot) => Ok(slot << 1),
+            Outcome::Miss { slot, payload } => {
+                *pending = payload;
+                Ok((slot << 1) | FRESH)
+            }
+            Outcome::Uncached(payload) => {
+                *pending = payload;
+                Ok(u32::MAX)
+            }
+        }
+    }
+
+    /// The full verification, through the host callback when there is one. Not inlined: one
+    /// copy of the verify path serves every export that verifies.
+    #[inline(never)]
     fn verify_full(
         inner: &Verifier,
         host: Option<&HostCrypto>,
@@ -162,32 +209,57 @@ impl JsVerifier {
     #[wasm_bindgen(js_name = verifyCached)]
     pub fn verify_cached(&mut self, token: &str, now: f64) -> Result<u32, JsValue> {
         let now = seconds(now)?;
-        let Self {
-            inner,
-            host,
-            cache,
-            pending,
-        } = self;
-        let host = host.as_ref();
-        let outcome = match cache {
-            Some(cache) => cache.verify(inner, token, now, || {
-                Self::verify_full(inner, host, token, now)
-            }),
-            None => {
-                Self::verify_full(inner, host, token, now).map(|v| Outcome::Uncached(v.payload))
-            }
-        };
-        match outcome.map_err(|err| to_js(&err))? {
-            Outcome::Hit(slot) => Ok(slot << 1),
-            Outcome::Miss { slot, payload } => {
-                *pending = payload;
-                Ok((slot << 1) | FRESH)
-            }
-            Outcome::Uncached(payload) => {
-                *pending = payload;
-                Ok(u32::MAX)
-            }
+        self.cached(token, now)
+    }
+
+    /// The address in wasm memory of this verifier's token buffer, [`MAX_TOKEN_BYTES`] long
+    /// (allocated by the first call; it stays put until `free()`). JS writes the token there
+    /// with `TextEncoder.encodeInto` and passes its length to `verifyInput` or
+    /// `verifyCachedInput`: one native copy, where a `&str` argument costs a `malloc`, a
+    /// per-character copy loop in the bindings' JS and a `free` on every call
+    /// (docs/benchmarks.md "Where the time goes").
+    #[wasm_bindgen(js_name = inputBuffer)]
+    pub fn input_buffer(&mut self) -> u32 {
+        if self.input.len() != MAX_TOKEN_BYTES {
+            self.input = vec![0; MAX_TOKEN_BYTES];
         }
+        // A wasm32 address is 32 bits wide.
+        u32::try_from(self.input.as_mut_ptr() as usize).unwrap_or(0)
+    }
+
+    /// `verify` on the token in the input buffer (its first `len` bytes; see `inputBuffer`).
+    #[wasm_bindgen(js_name = verifyInput)]
+    pub fn verify_input(&self, len: u32, now: f64) -> Result<String, JsValue> {
+        let now = seconds(now)?;
+        let token = self.input(len)?;
+        match Self::verify_full(&self.inner, self.host.as_ref(), token, now) {
+            Ok(verified) => Ok(verified.payload),
+            Err(err) => Err(to_js(&err)),
+        }
+    }
+
+    /// `verifyCached` on the token in the input buffer (its first `len` bytes).
+    #[wasm_bindgen(js_name = verifyCachedInput)]
+    pub fn verify_cached_input(&mut self, len: u32, now: f64) -> Result<u32, JsValue> {
+        let now = seconds(now)?;
+        // The buffer is moved out (no copy) while `cached` borrows the verifier mutably, and
+        // put back after.
+        let input = core::mem::take(&mut self.input);
+        let result = match usize::try_from(len).ok().and_then(|len| input.get(..len)) {
+            Some(bytes) => match core::str::from_utf8(bytes) {
+                Ok(token) => self.cached(token, now),
+                Err(_) => Err(to_js(&Error::InvalidJwt("token is not utf-8"))),
+            },
+            None => Err(to_js(&Error::InvalidJwt("token is larger than 16 KiB"))),
+        };
+        self.input = input;
+        result
+    }
+
+    /// The wasm module's memory (`WebAssembly.Memory`), for the views JS writes tokens
+    /// through (`inputBuffer`).
+    pub fn memory() -> JsValue {
+        wasm_bindgen::memory()
     }
 
     /// The payload JSON text of the last `verifyCached` that reported a fresh slot.
@@ -246,6 +318,52 @@ impl JsVerifier {
         value
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|_| type_error("payload conversion failed"))
+    }
+
+    /// Verification of the token in the input buffer (as `verifyInput`) stopped after `steps`
+    /// phases (revocable-core's `Verifier::verify_phases`; `undefined` until every phase ran,
+    /// then the payload JSON text). Only in builds with the `measure-phases` feature: the
+    /// per-phase profile of js/bench/phases.mjs.
+    #[cfg(feature = "measure-phases")]
+    #[wasm_bindgen(js_name = verifyPhases)]
+    pub fn verify_phases(&self, len: u32, now: f64, steps: u32) -> Result<Option<String>, JsValue> {
+        let now = seconds(now)?;
+        let token = self.input(len)?;
+        crate::cache::seed_core_hash_keys();
+        let host = self.host.as_ref().map(Host);
+        self.inner
+            .verify_phases(
+                token,
+                now,
+                host.as_ref()
+                    .map(|h| h as &dyn revocable_core::SignatureHost),
+                steps,
+            )
+            .map_err(|err| to_js(&err))
+    }
+
+    /// Hashes `token` with SipHash-2-4-128 under a fixed key and returns the low 32 bits: the
+    /// cache's per-hit hash, alone. Only with the `measure-phases` feature.
+    #[cfg(feature = "measure-phases")]
+    #[wasm_bindgen(js_name = hashOnly)]
+    pub fn hash_only(token: &str) -> u32 {
+        use core::hash::Hasher as _;
+        use siphasher::sip128::{Hasher128 as _, SipHasher24};
+        let mut hasher = SipHasher24::new_with_keys(1, 2);
+        hasher.write(token.as_bytes());
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            hasher.finish128().as_u128() as u32
+        }
+    }
+
+    /// Takes `token` as a string argument (copied in by the bindings' glue) and returns 0:
+    /// what passing the token cost before the input buffer. Only with the `measure-phases`
+    /// feature.
+    #[cfg(feature = "measure-phases")]
+    #[wasm_bindgen(js_name = passToken)]
+    pub fn pass_token(token: &str) -> u32 {
+        u32::from(token.is_empty())
     }
 
     /// Replaces the keys with a refetched remote JWKS (JSON text). As in `fromPublicJwks`,

@@ -6,7 +6,8 @@
 //! `rsa` crate's range (3 ..= 2^33 - 1). The signature must be exactly the modulus length
 //! (checked here, before any big-number work).
 
-use alloc::vec::Vec;
+use alloc::{vec, vec::Vec};
+use core::ops::Deref;
 
 #[cfg(feature = "sign")]
 use jwt_compact::alg::Rsa;
@@ -81,13 +82,44 @@ pub(crate) fn verify(alg: Algorithm, key: &RsaPublicKey, message: &[u8], signatu
         Algorithm::Ps512 => (Hash::Sha512, Padding::Pss),
         _ => return false,
     };
-    signature_below_modulus(key, signature)
+    revocable_asym::rsa::signature_below_modulus(key, signature)
         && revocable_asym::rsa::verify(key, hash, padding, message, signature)
 }
 
-/// Exactly the modulus length, and below the modulus as an integer.
-pub(crate) fn signature_below_modulus(key: &RsaPublicKey, signature: &[u8]) -> bool {
-    revocable_asym::rsa::signature_below_modulus(key, signature)
+/// A verification key: the public key, and its modulus as big-endian bytes of exactly the
+/// signature length, so that the range check every signature gets before either path
+/// ([`RsaKey::signature_below_modulus`]) is a byte comparison instead of a big-integer
+/// conversion of the signature per token (measured: as much as the rest of the non-crypto
+/// work of an RS256 verify in wasm besides the JSON).
+#[derive(Clone, PartialEq)]
+pub(crate) struct RsaKey {
+    key: RsaPublicKey,
+    modulus: Vec<u8>,
+}
+
+impl RsaKey {
+    pub(crate) fn new(key: RsaPublicKey) -> Self {
+        let (n, _) = components(&key);
+        let size = revocable_asym::rsa::size(&key);
+        let mut modulus = vec![0; size.saturating_sub(n.len())];
+        modulus.extend_from_slice(&n);
+        Self { key, modulus }
+    }
+
+    /// Exactly the modulus length, and below the modulus as an integer: for big-endian
+    /// byte strings of equal length the lexicographic order is the integer order.
+    #[inline]
+    pub(crate) fn signature_below_modulus(&self, signature: &[u8]) -> bool {
+        signature.len() == self.modulus.len() && signature < self.modulus.as_slice()
+    }
+}
+
+impl Deref for RsaKey {
+    type Target = RsaPublicKey;
+
+    fn deref(&self) -> &RsaPublicKey {
+        &self.key
+    }
 }
 
 /// The modulus and exponent, big-endian without leading zeros (JWK export, thumbprints).
@@ -184,6 +216,41 @@ mod signing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signature_range_check_is_the_integer_comparison() {
+        let mut n = vec![0xc5_u8; 256];
+        n[255] = 0x03;
+        let key = RsaKey::new(public_key(&n, &[1, 0, 1]).unwrap());
+        let mut cases = vec![
+            n.clone(),
+            vec![0; 256],
+            vec![0xff; 256],
+            vec![0xc5; 255],
+            vec![0; 257],
+        ];
+        for (at, byte) in [
+            (255, 0x02),
+            (255, 0x04),
+            (0, 0xc4),
+            (0, 0xc6),
+            (100, 0xc4),
+            (100, 0xc6),
+        ] {
+            let mut sig = n.clone();
+            sig[at] = byte;
+            cases.push(sig);
+        }
+        for sig in cases {
+            let expected = sig.len() == 256
+                && ::rsa::BigUint::from_bytes_be(&sig) < ::rsa::BigUint::from_bytes_be(&n);
+            assert_eq!(key.signature_below_modulus(&sig), expected, "{sig:x?}");
+            assert_eq!(
+                revocable_asym::rsa::signature_below_modulus(&key, &sig),
+                expected
+            );
+        }
+    }
 
     #[test]
     fn rejects_weak_and_absurd_moduli() {
