@@ -5,18 +5,13 @@
 //! storage: keys, values, TTLs, operation counts) and what it cannot provoke (the feed object
 //! refusing entries).
 
-use std::{
-    future::Future,
-    pin::pin,
-    rc::Rc,
-    task::{Context, Poll, Waker},
-};
+use std::{future::Future, rc::Rc};
 
 use revocable_core::{Algorithm, KeySet, Policy, SigningKey, SigningKeySet, Verifier};
 use revocable_issuer::{
     http::{Method, Request, Response},
     objects::{
-        local::{LocalBackend, LocalFeed},
+        local::{run_to_completion, LocalBackend, LocalFeed},
         UserObject,
     },
     store::{memory::MemoryKv, subject_key, SessionRecord},
@@ -35,14 +30,7 @@ const INVALID_GRANT: &str = "refresh token is invalid, expired or revoked";
 /// The in-memory objects never return `Pending` to a lone caller (its turn is free, the
 /// storage answers at once), so polling with a no-op waker finishes.
 fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1000 {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("future did not complete");
+    run_to_completion(future, 1000).expect("future did not complete")
 }
 
 fn signing_keys(seed: u8) -> SigningKeySet {

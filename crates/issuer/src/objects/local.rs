@@ -6,13 +6,28 @@
 use std::{
     cell::{Cell, RefCell},
     collections::BTreeMap,
+    future::Future,
+    pin::pin,
     rc::Rc,
+    task::{Context, Poll, Waker},
 };
 
 use revocable_core::RevocationFeed;
 
 use super::{Backend, Call, FeedObject, FeedSink, Outcome, UserObject};
 use crate::store::{memory::MemoryKv, FeedAppend, StoreError};
+
+/// Polls `future` with a no-op waker until it is ready, at most `polls` times; `None` if it
+/// is still pending then. The in-memory objects never wait on anything outside the process:
+/// a call that stays pending is blocked on a turn another unfinished call holds.
+pub fn run_to_completion<F: Future>(future: F, polls: usize) -> Option<F::Output> {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    (0..polls).find_map(|_| match future.as_mut().poll(&mut cx) {
+        Poll::Ready(out) => Some(out),
+        Poll::Pending => None,
+    })
+}
 
 /// A [`FeedSink`] that appends straight to an in-memory [`FeedObject`].
 #[derive(Debug, Clone)]

@@ -60,7 +60,7 @@ use std::{
     collections::BTreeMap,
     fmt,
     future::Future,
-    pin::{pin, Pin},
+    pin::Pin,
     rc::Rc,
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -72,7 +72,10 @@ use std::{
 
 use revocable_core::RevocationFeed;
 use revocable_issuer::{
-    objects::{Call, Command, FeedObject, FeedSink, Outcome, Settings, UserObject},
+    objects::{
+        local::run_to_completion, Call, Command, FeedObject, FeedSink, Outcome, Settings,
+        UserObject,
+    },
     rules::{
         self, Lifetimes, PreviousView, RefreshDecision, RefreshView, SessionView,
         MAX_REVOKED_ACCESS_TOKENS_PER_SESSION,
@@ -243,14 +246,8 @@ impl Executor {
 /// Runs a future to completion outside the schedule (the checks after it): nothing else
 /// runs, so each storage operation's one `Pending` is followed by its answer.
 fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..100_000 {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-    panic!("future did not complete: an unfinished call holds the object's turn");
+    run_to_completion(future, 100_000)
+        .expect("future did not complete: an unfinished call holds the object's turn")
 }
 
 // ---- storage and feed adapters ------------------------------------------------------------
