@@ -227,6 +227,19 @@ impl Issuer {
             .unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// After the issuer answered 200 to a revocation: once `verifier` polls the feed, it
+    /// refuses `token` as revoked.
+    fn assert_refused_after_poll(&self, verifier: &mut Verifier, token: &str) {
+        self.poll(verifier);
+        let result = verifier.verify(token, self.now());
+        assert_eq!(
+            result.err().map(|e| e.code()),
+            Some("ERR_JWT_REVOKED"),
+            "answered 200, still accepted: {}",
+            self.feed()
+        );
+    }
+
     /// The session object of `sub`.
     fn object(&self, sub: &str) -> Object {
         self.backend.object(&route_for_subject(sub))
@@ -979,14 +992,7 @@ fn revoking_an_access_token_of_a_session_whose_logout_is_undelivered_reaches_the
     assert_eq!(response.status, 503);
     issuer.backend.fail_feed(false);
     assert_eq!(issuer.revoke(&token), 200);
-    issuer.poll(&mut verifier);
-    let result = verifier.verify(&token, issuer.now());
-    assert_eq!(
-        result.err().map(|e| e.code()),
-        Some("ERR_JWT_REVOKED"),
-        "answered 200, still accepted: {}",
-        issuer.feed()
-    );
+    issuer.assert_refused_after_poll(&mut verifier, &token);
 }
 
 /// A logout everywhere retried in the same second after a failed delivery answers 200: by
@@ -1007,14 +1013,7 @@ fn a_logout_everywhere_retried_in_the_same_second_lists_the_sessions_it_ended() 
     issuer.advance_ms(100); // still second T0
     let body = issuer.logout_everywhere("cleo");
     assert_eq!(body["not_before"], T0);
-    issuer.poll(&mut verifier);
-    let result = verifier.verify(&s(&session["access_token"]), issuer.now());
-    assert_eq!(
-        result.err().map(|e| e.code()),
-        Some("ERR_JWT_REVOKED"),
-        "answered 200, still accepted: {}",
-        issuer.feed()
-    );
+    issuer.assert_refused_after_poll(&mut verifier, &s(&session["access_token"]));
 }
 
 // ---- the feed ---------------------------------------------------------------------------
