@@ -8,12 +8,14 @@
 //     import lines run; the deployment commands run with a stand-in for Cloudflare's API
 //     (`wrangler deploy --dry-run` for real, the rest checked against wrangler's own --help);
 //   - its tables agree with the code: error codes with the package's types, endpoints with the
-//     issuer's route table; its links point to files that exist.
+//     issuer's route table; its links point to files that exist;
+//   - docs/architecture.md's map of where each rule lives names files that exist and
+//     functions that are in them.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, readmeBlock, tempDir } from '../lib/index.mjs';
 
@@ -235,4 +237,43 @@ wrangler() {
     assert.ok(readdirSync(out).some((f) => f.endsWith('.js')), `${out} holds the bundle`);
   }
   assert.ok(readdirSync(`${calls}.out.edge-gateway`).some((f) => f.endsWith('.wasm')), 'the gateway bundle carries the verifier wasm');
+});
+
+test('docs/architecture.md: each rule\'s files exist and hold the functions named beside them', () => {
+  const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+  const table = /## Where each rule lives\n\n([\s\S]*?)\n\n/.exec(doc)?.[1];
+  assert.ok(table, 'the "Where each rule lives" table');
+  const rows = table.split('\n').slice(2).map((line) => line.split('|').slice(1, -1));
+  assert.ok(rows.length >= 20, `${rows.length} rules`);
+  const ticked = (cell) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+  // A file column starts with a path from the root; the paths after it are relative to one of
+  // that path's folders (`crates/issuer/src/rules/mod.rs`; `store/session.rs`).
+  const resolve = (path, anchor) => {
+    for (let dir = anchor; dir !== '.'; dir = dirname(dir)) {
+      if (existsSync(join(ROOT, dir, path))) return join(dir, path);
+    }
+    return existsSync(join(ROOT, path)) ? path : undefined;
+  };
+  const sources = (path) => (statSync(join(ROOT, path)).isDirectory()
+    ? readdirSync(join(ROOT, path)).map((f) => readFileSync(join(ROOT, path, f), 'utf8')).join('\n')
+    : readFileSync(join(ROOT, path), 'utf8'));
+  for (const [rule, files, functions] of rows) {
+    const paths = ticked(files);
+    const anchor = dirname(paths[0]);
+    const text = paths
+      .map((path) => {
+        const found = resolve(path, anchor);
+        assert.ok(found, `${rule.trim()}: no file ${path}`);
+        return sources(found);
+      })
+      .join('\n');
+    // `Type::method`, `seal`/`unseal`, `decide_refresh` (`Reuse`): each identifier is defined
+    // or used in the row's files.
+    const names = ticked(functions)
+      .filter((name) => !name.includes('*') && !name.endsWith('.rs') && !name.includes('/'))
+      .flatMap((name) => name.split(/::|\s*->\s*/));
+    for (const name of names) {
+      assert.match(text, new RegExp(`\\b${name.replace(/\W/g, '\\$&')}\\b`), `${rule.trim()}: ${name} is not in ${paths.join(', ')}`);
+    }
+  }
 });
