@@ -6,7 +6,7 @@ use revocable_core::{FeedEntry, RevocationFeed, SubjectEntry};
 use super::{
     keys::{feed_jti_key, feed_sid_key, feed_sub_key, FEED_PREFIX},
     records::{feed_append_exp, to_value, FeedAppend, FeedMeta, FeedSubMeta},
-    Kv, Store, StoreError,
+    Kv, Put, Store, StoreError,
 };
 use crate::rules;
 
@@ -15,44 +15,29 @@ impl<K: Kv> Store<K> {
     pub async fn append_feed(&self, entries: &[FeedAppend], now: i64) -> Result<(), StoreError> {
         for entry in entries {
             let ttl = rules::feed_ttl(feed_append_exp(entry), now);
-            match entry {
+            let (key, metadata) = match entry {
                 FeedAppend::Jti { sid, jti, exp } => {
-                    self.kv
-                        .put(
-                            &feed_jti_key(sid, jti),
-                            "",
-                            ttl,
-                            to_value(&FeedMeta { exp: *exp }),
-                        )
-                        .await?;
+                    (feed_jti_key(sid, jti), to_value(&FeedMeta { exp: *exp }))
                 }
                 FeedAppend::Sid { sid, exp } => {
-                    self.kv
-                        .put(
-                            &feed_sid_key(sid),
-                            "",
-                            ttl,
-                            to_value(&FeedMeta { exp: *exp }),
-                        )
-                        .await?;
+                    (feed_sid_key(sid), to_value(&FeedMeta { exp: *exp }))
                 }
+                // A later logout everywhere replaces an earlier one's entry: one key per user.
                 FeedAppend::Sub {
                     user,
                     sub,
                     not_before,
                     exp,
                 } => {
-                    // A later logout everywhere replaces an earlier one's entry.
                     let meta = FeedSubMeta {
                         sub: sub.clone(),
                         not_before: *not_before,
                         exp: *exp,
                     };
-                    self.kv
-                        .put(&feed_sub_key(user), "", ttl, to_value(&meta))
-                        .await?;
+                    (feed_sub_key(user), to_value(&meta))
                 }
-            }
+            };
+            self.kv.put(&key, Put::marker(ttl, metadata)).await?;
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use std::{
 
 use serde_json::Value;
 
-use super::{Kv, ListPage, ListedKey, StoreError};
+use super::{Kv, ListPage, ListedKey, Put, StoreError};
 
 /// Keys per `list` page: callers must page like over any paged store.
 pub const LIST_PAGE: usize = 1000;
@@ -156,13 +156,7 @@ impl Kv for MemoryKv {
             .map(|e| e.value.clone()))
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        ttl: u64,
-        metadata: Option<Value>,
-    ) -> Result<(), StoreError> {
+    async fn put(&self, key: &str, entry: Put<'_>) -> Result<(), StoreError> {
         self.count(|o| o.put += 1);
         if self
             .fail_puts_matching
@@ -175,16 +169,16 @@ impl Kv for MemoryKv {
         self.note_write(key, "put")?;
         // Limits the issuer keeps to (short keys, small metadata, lifetimes of at least a
         // minute), so tests catch a violation natively.
-        assert!(ttl >= 60, "KV TTL below 60 s for {key}");
+        assert!(entry.ttl >= 60, "KV TTL below 60 s for {key}");
         assert!(key.len() <= 512, "KV key longer than 512 bytes");
-        if let Some(m) = &metadata {
+        if let Some(m) = &entry.metadata {
             assert!(
                 m.to_string().len() <= 1024,
                 "KV metadata over 1024 bytes for {key}"
             );
         }
-        let ttl = i64::try_from(ttl).unwrap_or(i64::MAX / 2);
-        self.raw_put(key, value, ttl, metadata);
+        let ttl = i64::try_from(entry.ttl).unwrap_or(i64::MAX / 2);
+        self.raw_put(key, entry.value, ttl, entry.metadata);
         Ok(())
     }
 

@@ -111,6 +111,43 @@ impl StoreError {
     }
 }
 
+/// What [`Kv::put`] writes under a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Put<'a> {
+    /// The value: a JSON record, or empty for a key whose data is all in `metadata`.
+    pub value: &'a str,
+    /// Seconds until the entry expires (at least 60).
+    pub ttl: u64,
+    /// Returned with the key by [`Kv::list`] (at most 1024 bytes serialized).
+    pub metadata: Option<Value>,
+}
+
+impl<'a> Put<'a> {
+    /// A record read back by [`Kv::get`].
+    pub fn record(value: &'a str, ttl: u64) -> Self {
+        Self {
+            value,
+            ttl,
+            metadata: None,
+        }
+    }
+
+    /// A key whose data is all in its metadata, read back by [`Kv::list`] (the feed's
+    /// entries).
+    pub fn marker(ttl: u64, metadata: Option<Value>) -> Self {
+        Self {
+            value: "",
+            ttl,
+            metadata,
+        }
+    }
+
+    /// The same entry with `metadata` beside its value.
+    pub fn with_metadata(self, metadata: Option<Value>) -> Self {
+        Self { metadata, ..self }
+    }
+}
+
 /// One key of a `list` page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListedKey {
@@ -135,15 +172,8 @@ pub struct ListPage {
 pub trait Kv {
     /// The value of `key`, if present and not expired.
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Writes `key` with a TTL in seconds (>= 60) and optional metadata (<= 1024 bytes
-    /// serialized).
-    async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        ttl: u64,
-        metadata: Option<Value>,
-    ) -> Result<(), StoreError>;
+    /// Writes `entry` under `key`, replacing what was there.
+    async fn put(&self, key: &str, entry: Put<'_>) -> Result<(), StoreError>;
     /// Deletes `key` (no error when absent).
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// One page of keys starting with `prefix`.

@@ -4,10 +4,9 @@
 //! read, wherever the request came from.
 
 use serde::Deserialize;
-use serde_json::Value;
 use worker::{Date, SqlStorage, SqlStorageValue};
 
-use super::{Kv, ListPage, ListedKey, StoreError};
+use super::{Kv, ListPage, ListedKey, Put, StoreError};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS kv (\
      key TEXT PRIMARY KEY, \
@@ -72,21 +71,20 @@ impl Kv for ObjectKv {
         Ok(rows.into_iter().next().map(|r| r.value))
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        ttl: u64,
-        metadata: Option<Value>,
-    ) -> Result<(), StoreError> {
-        let expires = now().saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX / 2));
-        let metadata = metadata.map(|m| m.to_string());
+    async fn put(&self, key: &str, entry: Put<'_>) -> Result<(), StoreError> {
+        let expires = now().saturating_add(i64::try_from(entry.ttl).unwrap_or(i64::MAX / 2));
+        let metadata = entry.metadata.map(|m| m.to_string());
         self.sql
             .exec(
                 "INSERT INTO kv (key, value, metadata, expires) VALUES (?, ?, ?, ?) \
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value, \
                  metadata = excluded.metadata, expires = excluded.expires",
-                vec![key.into(), value.into(), metadata.into(), int(expires)],
+                vec![
+                    key.into(),
+                    entry.value.into(),
+                    metadata.into(),
+                    int(expires),
+                ],
             )
             .map(|_| ())
             .map_err(|e| StoreError::from_runtime_message("put", &e.to_string()))

@@ -8,7 +8,7 @@ use super::{
         feed_append_exp, parse, session_meta, to_json, to_value, FeedAppend, Grant, PreviousToken,
         RefreshRecord, Refreshed, SessionMeta, SessionRecord, SessionSummary, SidRecord,
     },
-    Kv, Store, StoreError,
+    Kv, Put, Store, StoreError,
 };
 use crate::{
     rules::{self, Lifetimes, RefreshDecision, RefreshView},
@@ -32,13 +32,10 @@ impl<K: Kv> Store<K> {
             exp: session.current_exp,
         };
         self.put_refresh(token.hash(), &record, now).await?;
+        let sid_record = to_json(&SidRecord { user: user.clone() });
+        let ttl = rules::record_ttl(session.expires, now);
         self.kv
-            .put(
-                &sid_key(sid),
-                &to_json(&SidRecord { user: user.clone() }),
-                rules::record_ttl(session.expires, now),
-                None,
-            )
+            .put(&sid_key(sid), Put::record(&sid_record, ttl))
             .await?;
         self.put_session(&user, sid, session, now).await
     }
@@ -49,13 +46,9 @@ impl<K: Kv> Store<K> {
         token: &RefreshRecord,
         now: i64,
     ) -> Result<(), StoreError> {
+        let ttl = rules::record_ttl(token.exp, now);
         self.kv
-            .put(
-                &rt_key(hash),
-                &to_json(token),
-                rules::record_ttl(token.exp, now),
-                None,
-            )
+            .put(&rt_key(hash), Put::record(&to_json(token), ttl))
             .await
     }
 
@@ -72,14 +65,10 @@ impl<K: Kv> Store<K> {
             expires: session.expires,
             revoked: session.revoked_at.is_some(),
         };
-        self.kv
-            .put(
-                &session_key(user, sid),
-                &to_json(session),
-                rules::record_ttl(session.expires, now),
-                to_value(&meta),
-            )
-            .await
+        let ttl = rules::record_ttl(session.expires, now);
+        let record = to_json(session);
+        let entry = Put::record(&record, ttl).with_metadata(to_value(&meta));
+        self.kv.put(&session_key(user, sid), entry).await
     }
 
     /// The record of a refresh token (by its hash).
@@ -369,13 +358,9 @@ impl<K: Kv> Store<K> {
     pub async fn stage(&self, entries: &[FeedAppend], now_ms: i64) -> Result<String, StoreError> {
         let key = outbox_key(now_ms, &tokens::random_id()?);
         let last = entries.iter().map(feed_append_exp).max().unwrap_or(0);
+        let ttl = rules::feed_ttl(last, rules::secs(now_ms));
         self.kv
-            .put(
-                &key,
-                &to_json(&entries),
-                rules::feed_ttl(last, rules::secs(now_ms)),
-                None,
-            )
+            .put(&key, Put::record(&to_json(&entries), ttl))
             .await?;
         Ok(key)
     }

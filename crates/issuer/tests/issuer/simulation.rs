@@ -80,10 +80,10 @@ use revocable_issuer::{
         self, Lifetimes, PreviousView, RefreshDecision, RefreshView, SessionView,
         MAX_REVOKED_ACCESS_TOKENS_PER_SESSION,
     },
-    store::{memory::MemoryKv, subject_key, FeedAppend, Kv, ListPage, StoreError},
+    store::{memory::MemoryKv, subject_key, FeedAppend, Kv, ListPage, Put, StoreError},
     tokens,
 };
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 /// Schedules of the main test.
 const SCHEDULES: u64 = 3_000;
@@ -286,15 +286,9 @@ impl Kv for YieldingKv {
         self.inner.get(key).await
     }
 
-    async fn put(
-        &self,
-        key: &str,
-        value: &str,
-        ttl: u64,
-        metadata: Option<Value>,
-    ) -> Result<(), StoreError> {
+    async fn put(&self, key: &str, entry: Put<'_>) -> Result<(), StoreError> {
         self.point().await;
-        self.inner.put(key, value, ttl, metadata).await
+        self.inner.put(key, entry).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -1524,15 +1518,12 @@ impl Schedule {
                     let access = &model.sessions[s].access;
                     access[self.rng.below(access.len())].clone()
                 };
-                self.spawn(
-                    actor,
-                    Op::RevokeAccess {
-                        session: s,
-                        jti,
-                        exp,
-                    },
-                    false,
-                );
+                let op = Op::RevokeAccess {
+                    session: s,
+                    jti,
+                    exp,
+                };
+                self.spawn(actor, op, false);
             }
             Action::RevokeAccessTokens => {
                 // A burst of revocations of distinct access tokens of one session (the
@@ -1551,15 +1542,12 @@ impl Schedule {
                         model.sessions[s].access.push((jti.clone(), exp));
                         (jti, exp)
                     };
-                    self.spawn(
-                        actor,
-                        Op::RevokeAccess {
-                            session: s,
-                            jti,
-                            exp,
-                        },
-                        false,
-                    );
+                    let op = Op::RevokeAccess {
+                        session: s,
+                        jti,
+                        exp,
+                    };
+                    self.spawn(actor, op, false);
                 }
             }
             Action::LogoutEverywhere => self.spawn(Actor::Client(0), Op::Logout, false),
