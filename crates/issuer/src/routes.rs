@@ -97,18 +97,46 @@ pub async fn handle<B: Backend>(
     request: &Request,
     now_ms: i64,
 ) -> Response {
-    match dispatch(config, backend, request, now_ms).await {
+    let cx = Cx {
+        config,
+        backend,
+        now_ms,
+    };
+    match dispatch(&cx, request).await {
         Ok(response) => response,
         Err(err) => err.to_response(),
     }
 }
 
-async fn dispatch<B: Backend>(
-    config: &Config,
-    backend: &B,
-    request: &Request,
+/// What every handler of one request shares: the configuration, the objects, and the time
+/// the request is handled at.
+struct Cx<'a, B> {
+    config: &'a Config,
+    backend: &'a B,
     now_ms: i64,
-) -> Result<Response, ApiError> {
+}
+
+impl<B: Backend> Cx<'_, B> {
+    /// Sends `command` to the session object `route`, and wakes the feed when the outcome
+    /// may have revoked something.
+    async fn call(&self, route: &str, command: Command) -> Result<Outcome, ApiError> {
+        let call = Call {
+            settings: Settings {
+                lifetimes: self.config.lifetimes,
+                reuse_interval_ms: self.config.reuse_interval * 1000,
+            },
+            command,
+        };
+        let outcome = self.backend.call(route, &call, self.now_ms).await?;
+        if call.command.may_revoke(&outcome) {
+            self.backend.feed_changed().await;
+        }
+        Ok(outcome)
+    }
+}
+
+async fn dispatch<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Response, ApiError> {
+    let config = cx.config;
     let (route, allow) = route(&request.path).ok_or(ApiError::NotFound("no such endpoint"))?;
     let allowed = match allow {
         "GET" => request.method == Method::Get,
@@ -119,14 +147,13 @@ async fn dispatch<B: Backend>(
     if !allowed {
         return Err(ApiError::MethodNotAllowed(allow));
     }
-    let now = rules::secs(now_ms);
     match route {
         Route::Metadata => Ok(metadata(config)),
         Route::Jwks => Ok(Response::json(200, &config.keys.public_jwks())
             .with_header("cache-control", PUBLIC_MAX_AGE)
             .with_header("access-control-allow-origin", "*")),
-        Route::Token => refresh(config, backend, request, now_ms).await,
-        Route::Revoke => revoke(config, backend, request, now_ms).await,
+        Route::Token => refresh(cx, request).await,
+        Route::Revoke => revoke(cx, request).await,
         // The feed: the service key or a read-only feed key.
         Route::Feed => {
             let presented = http::bearer(request);
@@ -134,7 +161,7 @@ async fn dispatch<B: Backend>(
             if !(ServiceKey::verify_any(&config.feed_keys, presented) | service) {
                 return Err(ApiError::Unauthorized);
             }
-            feed(backend, request, now).await
+            feed(cx, request).await
         }
         // Everything below needs the service key.
         service_route => {
@@ -142,20 +169,12 @@ async fn dispatch<B: Backend>(
                 return Err(ApiError::Unauthorized);
             }
             match service_route {
-                Route::CreateSession => create_session(config, backend, request, now_ms).await,
-                Route::EndSession(id) => end_session(config, backend, id, now_ms).await,
+                Route::CreateSession => create_session(cx, request).await,
+                Route::EndSession(id) => end_session(cx, id).await,
                 Route::UserSessions(raw) => {
                     let sub = path_subject(raw)?;
                     let route = tokens::route_for_subject(&sub);
-                    match call(
-                        config,
-                        backend,
-                        &route,
-                        Command::ListSessions { sub },
-                        now_ms,
-                    )
-                    .await?
-                    {
+                    match cx.call(&route, Command::ListSessions { sub }).await? {
                         Outcome::Sessions { sessions } => {
                             Ok(Response::json(200, &json!({ "sessions": sessions })))
                         }
@@ -165,15 +184,7 @@ async fn dispatch<B: Backend>(
                 Route::UserRevoke(raw) => {
                     let sub = path_subject(raw)?;
                     let route = tokens::route_for_subject(&sub);
-                    match call(
-                        config,
-                        backend,
-                        &route,
-                        Command::LogoutEverywhere { sub },
-                        now_ms,
-                    )
-                    .await?
-                    {
+                    match cx.call(&route, Command::LogoutEverywhere { sub }).await? {
                         Outcome::LoggedOut {
                             sessions,
                             not_before,
@@ -221,6 +232,13 @@ fn path_subject(raw: &str) -> Result<String, ApiError> {
     Ok(sub)
 }
 
+/// The form body of an OAuth endpoint: size, then content type, then the form itself.
+fn form_body(request: &Request) -> Result<Form, ApiError> {
+    let body = request.body_bytes()?;
+    http::require_content_type(request, FORM)?;
+    Form::parse(body)
+}
+
 /// A token response (`Cache-Control: no-store` and `Pragma: no-cache`, RFC 6749 §5.1).
 fn token_response(status: u16, body: &Value) -> Response {
     Response::json(status, body).with_header("pragma", "no-cache")
@@ -234,38 +252,14 @@ fn sign(config: &Config, claims: &AccessClaims<'_>) -> Result<String, ApiError> 
 /// An answer of a session object that does not fit the command (never expected).
 const UNEXPECTED: ApiError = ApiError::Internal("session object answered out of turn");
 
-/// Sends `command` to the session object `route`.
-async fn call<B: Backend>(
-    config: &Config,
-    backend: &B,
-    route: &str,
-    command: Command,
-    now_ms: i64,
-) -> Result<Outcome, ApiError> {
-    let call = Call {
-        settings: Settings {
-            lifetimes: config.lifetimes,
-            reuse_interval_ms: config.reuse_interval * 1000,
-        },
-        command,
-    };
-    let outcome = backend.call(route, &call, now_ms).await?;
-    if call.command.may_revoke(&outcome) {
-        backend.feed_changed().await;
-    }
-    Ok(outcome)
-}
-
 /// The token response of a grant: the access token is signed here, in the worker, so the
 /// session objects never hold signing keys. `created` adds `session_id` (RFC 6749 §5.1 plus
 /// this API's field).
-fn grant_response(
-    config: &Config,
-    grant: &Grant,
-    now_ms: i64,
-    created: bool,
-) -> Result<Response, ApiError> {
-    let now = rules::secs(now_ms);
+fn grant_response<B>(cx: &Cx<'_, B>, grant: &Grant, created: bool) -> Result<Response, ApiError> {
+    let config = cx.config;
+    // The lifetimes count from the grant's issue time, read by the session object; the
+    // worker's own clock may be a second behind it.
+    let now = rules::secs(cx.now_ms).max(grant.access_iat);
     let jti = tokens::random_id()?;
     let access_token = sign(
         config,
@@ -304,10 +298,8 @@ fn grant_response(
 
 /// `POST /v1/sessions`: `{sub, scope?, claims?}` -> 201 with the first token pair.
 async fn create_session<B: Backend>(
-    config: &Config,
-    backend: &B,
+    cx: &Cx<'_, B>,
     request: &Request,
-    now_ms: i64,
 ) -> Result<Response, ApiError> {
     let body = request.body_bytes()?;
     http::require_content_type(request, JSON)?;
@@ -327,23 +319,16 @@ async fn create_session<B: Backend>(
         scope,
         claims: body.claims,
     };
-    match call(config, backend, &route, command, now_ms).await? {
-        Outcome::Granted(grant) => grant_response(config, &grant, now_ms, true),
+    match cx.call(&route, command).await? {
+        Outcome::Granted(grant) => grant_response(cx, &grant, true),
         _ => Err(UNEXPECTED),
     }
 }
 
 /// `POST /oauth/token` with `grant_type=refresh_token`: rotation with reuse detection and
 /// the reuse interval, decided by the session object.
-async fn refresh<B: Backend>(
-    config: &Config,
-    backend: &B,
-    request: &Request,
-    now_ms: i64,
-) -> Result<Response, ApiError> {
-    let body = request.body_bytes()?;
-    http::require_content_type(request, FORM)?;
-    let form = Form::parse(body)?;
+async fn refresh<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Response, ApiError> {
+    let form = form_body(request)?;
     if form.require("grant_type")? != "refresh_token" {
         return Err(ApiError::UnsupportedGrantType);
     }
@@ -363,16 +348,8 @@ async fn refresh<B: Backend>(
         token: presented.to_owned(),
         scope: requested_scope.map(str::to_owned),
     };
-    match call(
-        config,
-        backend,
-        tokens::route_of(presented),
-        command,
-        now_ms,
-    )
-    .await?
-    {
-        Outcome::Granted(grant) => grant_response(config, &grant, now_ms, false),
+    match cx.call(tokens::route_of(presented), command).await? {
+        Outcome::Granted(grant) => grant_response(cx, &grant, false),
         Outcome::Refused { reuse: true } => Err(ApiError::InvalidGrant(REUSED_GRANT)),
         Outcome::Refused { reuse: false } => Err(ApiError::InvalidGrant(INVALID_GRANT)),
         Outcome::ScopeExceeded { .. } => Err(ApiError::InvalidScope(
@@ -387,27 +364,19 @@ async fn refresh<B: Backend>(
 /// verifies is revoked by `jti` until its `exp` (up to a bound per session, past which its
 /// session ends: [`rules::MAX_REVOKED_ACCESS_TOKENS_PER_SESSION`]). `token_type_hint` is not
 /// needed: the two token shapes cannot be confused.
-async fn revoke<B: Backend>(
-    config: &Config,
-    backend: &B,
-    request: &Request,
-    now_ms: i64,
-) -> Result<Response, ApiError> {
-    let body = request.body_bytes()?;
-    http::require_content_type(request, FORM)?;
-    let form = Form::parse(body)?;
+async fn revoke<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Response, ApiError> {
+    let form = form_body(request)?;
     let token = form.require("token")?;
-    let now = rules::secs(now_ms);
     if tokens::looks_like_refresh_token(token) {
         let command = Command::RevokeRefreshToken {
             token: token.to_owned(),
         };
-        call(config, backend, tokens::route_of(token), command, now_ms).await?;
+        cx.call(tokens::route_of(token), command).await?;
     } else if token.len() <= MAX_TOKEN_BYTES {
         // Only tokens this issuer signed and that are still valid get a feed entry: anyone
         // may call this endpoint, and the feed must not fill with junk. Every access token
         // of this issuer carries its session's `sid`, which bounds the entries per session.
-        if let Ok(verified) = config.verifier.verify(token, now) {
+        if let Ok(verified) = cx.config.verifier.verify(token, rules::secs(cx.now_ms)) {
             let claims = &verified.claims;
             if let (Some(jti), Some(exp), Some(sid)) =
                 (claims.jti.as_deref(), claims.exp, claims.sid.as_deref())
@@ -418,7 +387,7 @@ async fn revoke<B: Backend>(
                         jti: jti.to_owned(),
                         exp,
                     };
-                    call(config, backend, tokens::route_of(sid), command, now_ms).await?;
+                    cx.call(tokens::route_of(sid), command).await?;
                 }
             }
         }
@@ -427,12 +396,7 @@ async fn revoke<B: Backend>(
 }
 
 /// `DELETE /v1/sessions/{id}`: 204, or 404 for a session this issuer does not know.
-async fn end_session<B: Backend>(
-    config: &Config,
-    backend: &B,
-    sid: &str,
-    now_ms: i64,
-) -> Result<Response, ApiError> {
+async fn end_session<B: Backend>(cx: &Cx<'_, B>, sid: &str) -> Result<Response, ApiError> {
     const UNKNOWN: ApiError = ApiError::NotFound("no such session");
     if !tokens::looks_like_session_id(sid) {
         return Err(UNKNOWN);
@@ -440,7 +404,7 @@ async fn end_session<B: Backend>(
     let command = Command::EndSession {
         sid: sid.to_owned(),
     };
-    match call(config, backend, tokens::route_of(sid), command, now_ms).await? {
+    match cx.call(tokens::route_of(sid), command).await? {
         Outcome::Done => Ok(Response::empty(204)),
         Outcome::UnknownSession => Err(UNKNOWN),
         _ => Err(UNEXPECTED),
@@ -449,8 +413,8 @@ async fn end_session<B: Backend>(
 
 /// `GET /v1/revocations`: the feed, with a weak ETag over its entries (not over
 /// `generated_at`, which changes every second) and 304 on `If-None-Match`.
-async fn feed<B: Backend>(backend: &B, request: &Request, now: i64) -> Result<Response, ApiError> {
-    let feed = backend.feed(now).await?;
+async fn feed<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Response, ApiError> {
+    let feed = cx.backend.feed(rules::secs(cx.now_ms)).await?;
     let etag = feed_etag(&feed);
     let cache = "private, no-cache";
     if http::if_none_match(request.header("if-none-match"), &etag) {
@@ -479,23 +443,20 @@ mod tests {
 
     #[test]
     fn route_table() {
-        assert_eq!(route("/oauth/token"), Some((Route::Token, "POST")));
-        assert_eq!(
-            route("/v1/sessions/abc"),
-            Some((Route::EndSession("abc"), "DELETE"))
-        );
-        assert_eq!(
-            route("/v1/users/a%2Fb/sessions"),
-            Some((Route::UserSessions("a%2Fb"), "GET"))
-        );
-        assert_eq!(
-            route("/v1/users/alice/revoke"),
-            Some((Route::UserRevoke("alice"), "POST"))
-        );
-        assert_eq!(
-            route("/v1/users//sessions"),
-            Some((Route::UserSessions(""), "GET"))
-        );
+        let known = [
+            ("/oauth/token", Route::Token, "POST"),
+            ("/v1/sessions/abc", Route::EndSession("abc"), "DELETE"),
+            (
+                "/v1/users/a%2Fb/sessions",
+                Route::UserSessions("a%2Fb"),
+                "GET",
+            ),
+            ("/v1/users/alice/revoke", Route::UserRevoke("alice"), "POST"),
+            ("/v1/users//sessions", Route::UserSessions(""), "GET"),
+        ];
+        for (path, want, method) in known {
+            assert_eq!(route(path), Some((want, method)), "{path}");
+        }
         for unknown in [
             "/",
             "",
