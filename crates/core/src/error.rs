@@ -76,7 +76,7 @@ pub enum Error {
 }
 
 impl Error {
-    /// Every code [`Error::code`] can return: the ten of the DESIGN.md table, then the two
+    /// Every code [`Error::code`] can return: the ten of the README's "Error codes" table, then the two
     /// revocable extensions (configuration and feed errors, never token errors).
     pub const CODES: [&'static str; 12] = [
         "ERR_JWT_INVALID",

@@ -1,4 +1,4 @@
-//! The verified-token cache (DESIGN.md "Performance"): a user sends the same access token
+//! The verified-token cache (docs/benchmarks.md "The verified-token cache"): a user sends the same access token
 //! many times a minute, and only the first time needs the signature and the parsing.
 //!
 //! - Key: SipHash-2-4 with 128-bit output of the whole token, under a random 128-bit key
@@ -491,7 +491,7 @@ mod tests {
     }
 }
 
-/// Property (issue 7): whatever the order of uses, clock jumps (backwards too) and revocations,
+/// Property: whatever the order of uses, clock jumps (backwards too) and revocations,
 /// the cache answers exactly what a full verification answers at that moment; in particular a
 /// hit never happens at or after `exp + tolerance`, and the cache stays within its bound.
 #[cfg(all(test, not(target_arch = "wasm32")))]
