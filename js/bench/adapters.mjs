@@ -163,8 +163,8 @@ async function main() {
   console.log(`# best of ${ROUNDS} alternating runs of ${SECONDS} s, ${CONCURRENCY} requests in flight, EdDSA token, cache on, node ${process.version}`);
   console.table(rows);
 
-  const shared = ['src/http-auth.js', 'types/http-auth.d.ts', 'dist/cjs/http-auth.d.cts'].reduce((sum, f) => sum + statSync(`${JS}/${f}`).size, 0);
+  const shared = ['src/http-auth.js', 'src/auth-errors.js', 'types/http-auth.d.ts', 'dist/cjs/http-auth.d.cts'].reduce((sum, f) => sum + statSync(`${JS}/${f}`).size, 0);
   const table = ['express', 'hono', 'fastify'].map((name) => ({ adapter: name, ...sizes(name) }));
-  console.log(`# added install size per adapter (shared rules: src/http-auth.js + its types, ${shared} bytes, counted once; the CJS bundles include them)`);
+  console.log(`# added install size per adapter (shared rules: src/http-auth.js, src/auth-errors.js + their types, ${shared} bytes, counted once; the CJS bundles include them)`);
   console.table(table);
 }
