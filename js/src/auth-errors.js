@@ -1,6 +1,7 @@
 // The errors of bearer-token authentication (RFC 6750) with their status, WWW-Authenticate
 // challenge and JSON body: thrown by src/http-auth.js and exported as they are by each
-// framework adapter (revocable/express, revocable/hono, revocable/fastify).
+// framework adapter (revocable/express, revocable/hono, revocable/fastify), with
+// `export *`: whatever this module exports is part of each adapter's public API.
 
 function quoted(value) {
   return `"${value.replace(/[\\"]/g, '\\$&')}"`;
