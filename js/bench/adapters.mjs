@@ -76,6 +76,21 @@ if (process.argv[2] === '--serve') {
   await main();
 }
 
+/** Requests/s of `get()` over SECONDS, CONCURRENCY in flight. */
+async function requestsPerSecond(get) {
+  let count = 0;
+  const end = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        await get();
+        count += 1;
+      }
+    }),
+  );
+  return count / SECONDS;
+}
+
 /** Requests/s over HTTP: CONCURRENCY keep-alive loops for SECONDS. */
 async function overHttp(port, path, headers) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -90,18 +105,9 @@ async function overHttp(port, path, headers) {
       req.end();
     });
   for (let i = 0; i < 200; i++) await get(); // warm-up
-  let count = 0;
-  const end = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        await get();
-        count += 1;
-      }
-    }),
-  );
+  const rate = await requestsPerSecond(get);
   agent.destroy();
-  return count / SECONDS;
+  return rate;
 }
 
 /** Requests/s through Hono's app.request(), CONCURRENCY in flight. */
@@ -111,18 +117,8 @@ async function inProcess(app, path, headers) {
     if (res.status !== 200) throw new Error(`${path}: ${res.status}`);
     await res.arrayBuffer();
   };
-  for (let i = 0; i < 2000; i++) await get();
-  let count = 0;
-  const end = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        await get();
-        count += 1;
-      }
-    }),
-  );
-  return count / SECONDS;
+  for (let i = 0; i < 2000; i++) await get(); // warm-up
+  return requestsPerSecond(get);
 }
 
 /**
@@ -163,8 +159,8 @@ async function main() {
   console.log(`# best of ${ROUNDS} alternating runs of ${SECONDS} s, ${CONCURRENCY} requests in flight, EdDSA token, cache on, node ${process.version}`);
   console.table(rows);
 
-  const shared = ['src/http-auth.js', 'types/http-auth.d.ts', 'dist/cjs/http-auth.d.cts'].reduce((sum, f) => sum + statSync(`${JS}/${f}`).size, 0);
+  const shared = ['src/http-auth.js', 'src/auth-errors.js', 'types/http-auth.d.ts', 'dist/cjs/http-auth.d.cts'].reduce((sum, f) => sum + statSync(`${JS}/${f}`).size, 0);
   const table = ['express', 'hono', 'fastify'].map((name) => ({ adapter: name, ...sizes(name) }));
-  console.log(`# added install size per adapter (shared rules: src/http-auth.js + its types, ${shared} bytes, counted once; the CJS bundles include them)`);
+  console.log(`# added install size per adapter (shared rules: src/http-auth.js, src/auth-errors.js + their types, ${shared} bytes, counted once; the CJS bundles include them)`);
   console.table(table);
 }

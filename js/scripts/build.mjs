@@ -33,15 +33,11 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+import { parseArgs } from './cli.mjs';
 
 const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(JS, '..');
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const [key, ...value] = arg.replace(/^--/, '').split('=');
-    return [key, value.length ? value.join('=') : true];
-  }),
-);
+const args = parseArgs();
 const OUT = args.has('out') ? resolve(String(args.get('out'))) : join(JS, 'dist');
 const WASM_NAME = 'revocable_wasm_bg.wasm';
 // The framework adapters: src/<name>.js, types/<name>.d.ts, revocable/<name>.

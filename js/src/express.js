@@ -4,15 +4,9 @@
 // with the right status and WWW-Authenticate; a custom handler can read `err.status`,
 // `err.headers`, `err.body`, `err.code` and `err.cause` (the JwtError).
 
-import { authSettings, authenticate, checkScope, rawHeaderCount, scopeList } from './http-auth.js';
+import { authSettings, authenticateRequest, checkScope, rawHeaderCount, scopeList } from './http-auth.js';
 
-export {
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './http-auth.js';
+export * from './auth-errors.js';
 
 // The realm requireAuth() used for a request, for requireScope()'s challenge.
 const realms = new WeakMap();
@@ -34,20 +28,15 @@ export function requireAuth(options) {
   const settings = authSettings(options, readHeader);
   return function revocableRequireAuth(req, res, next) {
     realms.set(req, settings.realm);
-    let auth;
-    try {
-      auth = authenticate(settings, req);
-    } catch (err) {
-      return next(err);
-    }
-    if (auth !== undefined && typeof auth.then === 'function') {
-      return auth.then((payload) => {
+    return authenticateRequest(
+      settings,
+      req,
+      (payload) => {
         req.auth = payload;
         next();
-      }, next);
-    }
-    req.auth = auth;
-    next();
+      },
+      next,
+    );
   };
 }
 

@@ -8,15 +8,10 @@
 // JSON `{ error, error_description, code? }` that the other adapters send (Fastify's
 // default handler would answer with its own body shape, without the stable code).
 
-import { authSettings, authenticate, checkScope, rawHeaderCount, scopeList, UnauthorizedError } from './http-auth.js';
+import { UnauthorizedError } from './auth-errors.js';
+import { authSettings, authenticateRequest, checkScope, rawHeaderCount, scopeList } from './http-auth.js';
 
-export {
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './http-auth.js';
+export * from './auth-errors.js';
 
 const realms = new WeakMap();
 
@@ -46,24 +41,15 @@ export function requireAuth(options) {
   const settings = authSettings(options, readHeader);
   return function revocableRequireAuth(request, reply, done) {
     realms.set(request, settings.realm);
-    let auth;
-    try {
-      auth = authenticate(settings, request);
-    } catch (err) {
-      return fail(request, reply, done, err);
-    }
-    if (auth !== undefined && typeof auth.then === 'function') {
-      auth.then(
-        (payload) => {
-          request.auth = payload;
-          done();
-        },
-        (err) => fail(request, reply, done, err),
-      );
-      return;
-    }
-    request.auth = auth;
-    done();
+    authenticateRequest(
+      settings,
+      request,
+      (payload) => {
+        request.auth = payload;
+        done();
+      },
+      (err) => fail(request, reply, done, err),
+    );
   };
 }
 

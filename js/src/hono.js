@@ -6,15 +6,10 @@
 // `err.cause` (the UnauthorizedError, whose `cause` is the JwtError) and answer otherwise.
 
 import { HTTPException } from 'hono/http-exception';
-import { authSettings, authenticate, checkScope, scopeList, UnauthorizedError } from './http-auth.js';
+import { UnauthorizedError } from './auth-errors.js';
+import { authSettings, authenticate, checkScope, scopeList } from './http-auth.js';
 
-export {
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './http-auth.js';
+export * from './auth-errors.js';
 
 // The realm requireAuth() used for a request (keyed by the Context), for requireScope().
 const realms = new WeakMap();

@@ -1,8 +1,16 @@
 // The rules of bearer-token authentication over HTTP (RFC 6750), shared by the framework
 // adapters (revocable/express, revocable/hono, revocable/fastify), which only read the
 // request and deliver the outcome the framework's way. Here: the options, reading the token,
-// verifying it (waiting for a JWKS refetch on exactly the conditions of verifyAsync), the
-// scope check, and the errors with their status, WWW-Authenticate challenge and JSON body.
+// verifying it (waiting for a JWKS refetch on exactly the conditions of verifyAsync) and the
+// scope check; the errors they end in are src/auth-errors.js.
+
+import {
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  TemporarilyUnavailableError,
+  UnauthorizedError,
+} from './auth-errors.js';
 
 // The verifier's hook (src/verifier.js KEY_REFETCH): a registered symbol, the same in the
 // verifier's module and here without importing it (the adapters' bundles stay small).
@@ -10,101 +18,8 @@ const KEY_REFETCH = Symbol.for('revocable.verifier.keyRefetch');
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-// RFC 6750 §3: scope tokens (NQCHAR) and the characters allowed in error_description.
+// RFC 6750 §3: scope tokens (NQCHAR).
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
-
-function quoted(value) {
-  return `"${value.replace(/[\\"]/g, '\\$&')}"`;
-}
-
-// error_description may only hold %x20-21 / %x23-5B / %x5D-7E: no quotes, no backslash.
-function description(text) {
-  return String(text)
-    .replace(/["\\]/g, "'")
-    .replace(/[^\x20-\x7e]/g, '')
-    .slice(0, 200);
-}
-
-function challenge(realm, params) {
-  const parts = [`realm=${quoted(realm)}`];
-  for (const [name, value] of params) parts.push(`${name}=${quoted(value)}`);
-  return `Bearer ${parts.join(', ')}`;
-}
-
-/**
- * 401 without an error code: the request carried no bearer token (RFC 6750 §3.1). Base
- * class of every error the adapters produce. `status`/`statusCode` and `headers` are what
- * the answer needs (Express's and Fastify's error handlers read them); `body` is the JSON the
- * adapters answer with: `{ error, error_description, code? }` (`code`: the JwtError's).
- */
-export class UnauthorizedError extends Error {
-  constructor(message = 'no bearer token', { realm = 'api', status = 401, code, params = [], cause, headers } = {}) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'UnauthorizedError';
-    this.status = status;
-    this.statusCode = status;
-    // http-errors convention: the message is safe to show to the client.
-    this.expose = true;
-    if (code !== undefined) this.code = code;
-    if (headers !== undefined) {
-      this.headers = headers;
-    } else {
-      const params2 = code === undefined ? params : [['error', code], ['error_description', description(message)], ...params];
-      this.headers = { 'WWW-Authenticate': challenge(realm, params2) };
-    }
-    // A client's mistake, not a server fault: no stack frames in error pages or logs.
-    this.stack = `${this.name}: ${this.message}`;
-  }
-
-  /** The JSON answer: `{ error, error_description, code? }`. */
-  get body() {
-    const body = { error: this.code ?? 'unauthorized', error_description: this.message };
-    const jwtCode = this.cause?.code;
-    if (typeof jwtCode === 'string') body.code = jwtCode;
-    return body;
-  }
-}
-
-/** 400 `invalid_request`: a malformed Authorization header. */
-export class InvalidRequestError extends UnauthorizedError {
-  constructor(message, options = {}) {
-    super(message, { ...options, status: 400, code: 'invalid_request' });
-    this.name = 'InvalidRequestError';
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
-
-/** 401 `invalid_token`: the token failed verification; `cause` is the JwtError. */
-export class InvalidTokenError extends UnauthorizedError {
-  constructor(message, options = {}) {
-    super(message, { ...options, status: 401, code: 'invalid_token' });
-    this.name = 'InvalidTokenError';
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
-
-/** 403 `insufficient_scope`: the token is valid but lacks a required scope. */
-export class InsufficientScopeError extends UnauthorizedError {
-  constructor(message, { scopes = [], ...options } = {}) {
-    super(message, { ...options, status: 403, code: 'insufficient_scope', params: [['scope', scopes.join(' ')]] });
-    this.name = 'InsufficientScopeError';
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
-
-/**
- * 503 `temporarily_unavailable`: the verifier refuses tokens because its revocation feed is
- * older than maxRevocationStalenessMs (`cause`: the JwtError ERR_REVOCATION_STALE). No
- * challenge (the token may be fine); `Retry-After` in seconds.
- */
-export class TemporarilyUnavailableError extends UnauthorizedError {
-  constructor(message, { retryAfter = 5, ...options } = {}) {
-    super(message, { ...options, status: 503, code: 'temporarily_unavailable', headers: { 'Retry-After': String(retryAfter) } });
-    this.name = 'TemporarilyUnavailableError';
-    // Not the client's fault, but nothing about the server a client should not know either.
-    this.stack = `${this.name}: ${this.message}`;
-  }
-}
 
 /**
  * Reads an Authorization header: `{ token }`, `{ missing: true }` (no header, or another
@@ -239,6 +154,23 @@ export function authenticate(settings, req) {
   const bearer = parseAuthorization(value, count);
   if (bearer.invalid) throw new InvalidRequestError(bearer.invalid, { realm: settings.realm });
   return tokenFrom(settings, bearer.token);
+}
+
+/**
+ * authenticate() for the callback-style adapters (Express, Fastify): calls `pass(payload)`
+ * once the request is authenticated (at once when nothing is awaited) or `fail(err)`, one of
+ * the two. Returns the promise of that call when it waits (Express passes a rejection of it to
+ * next(); a Fastify hook with `done` must return nothing), else undefined.
+ */
+export function authenticateRequest(settings, req, pass, fail) {
+  let auth;
+  try {
+    auth = authenticate(settings, req);
+  } catch (err) {
+    return fail(err);
+  }
+  if (auth !== undefined && typeof auth.then === 'function') return auth.then(pass, fail);
+  return pass(auth);
 }
 
 /** Checks requireScope()'s arguments once and returns the scope list. */

@@ -85,18 +85,24 @@ const routes = (mod, getCookie) => (verifierFor) => ({
   custom: mod.requireAuth({ verifier, realm: 'custom' }),
 });
 
+/** The routes of each app but /custom: path -> the names (in routes()) of its handlers, in order. */
+const ROUTES = {
+  '/me': ['me'],
+  '/admin': ['me', 'scope'],
+  '/stale': ['stale'],
+  '/optional': ['optional'],
+  '/optional-admin': ['optional', 'scope'],
+  '/cookie': ['cookie'],
+};
+const handlers = (r, names) => names.map((name) => r[name]);
+
 const drivers = {
   async express(verifierFor) {
     const r = routes(forExpress, (req) => req.headers.cookie)(verifierFor);
     const app = express();
     app.set('env', 'test');
     const reply = (req, res) => res.json({ auth: req.auth ?? null });
-    app.get('/me', r.me, reply);
-    app.get('/admin', r.me, r.scope, reply);
-    app.get('/stale', r.stale, reply);
-    app.get('/optional', r.optional, reply);
-    app.get('/optional-admin', r.optional, r.scope, reply);
-    app.get('/cookie', r.cookie, reply);
+    for (const [path, names] of Object.entries(ROUTES)) app.get(path, ...handlers(r, names), reply);
     app.get('/custom', r.custom, reply);
     // The app's JSON answer (Express's default handler answers with status and headers, and
     // an HTML body); /custom's handler is the app's own.
@@ -134,12 +140,7 @@ const drivers = {
     const r = routes(forHono, (c) => c.req.header('cookie'))(verifierFor);
     const app = new Hono();
     const reply = (c) => c.json({ auth: c.get('auth') ?? null });
-    app.get('/me', r.me, reply);
-    app.get('/admin', r.me, r.scope, reply);
-    app.get('/stale', r.stale, reply);
-    app.get('/optional', r.optional, reply);
-    app.get('/optional-admin', r.optional, r.scope, reply);
-    app.get('/cookie', r.cookie, reply);
+    for (const [path, names] of Object.entries(ROUTES)) app.get(path, ...handlers(r, names), reply);
     app.get('/custom', r.custom, reply);
     app.onError((err, c) => {
       if (c.req.path === '/custom' && err instanceof HTTPException) {
@@ -179,12 +180,7 @@ async function fastifyApp(verifierFor) {
   const r = routes(forFastify, (request) => request.headers.cookie)(verifierFor);
   const app = Fastify();
   const reply = async (request) => ({ auth: request.auth ?? null });
-  app.get('/me', { preHandler: [r.me] }, reply);
-  app.get('/admin', { preHandler: [r.me, r.scope] }, reply);
-  app.get('/stale', { preHandler: [r.stale] }, reply);
-  app.get('/optional', { preHandler: [r.optional] }, reply);
-  app.get('/optional-admin', { preHandler: [r.optional, r.scope] }, reply);
-  app.get('/cookie', { preHandler: [r.cookie] }, reply);
+  for (const [path, names] of Object.entries(ROUTES)) app.get(path, { preHandler: handlers(r, names) }, reply);
   // An encapsulated context with an error handler of its own.
   await app.register(async (scoped) => {
     scoped.setErrorHandler((err, request, res) => {

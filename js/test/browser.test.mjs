@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { AUDIENCE, ISSUER, claims, keyPair, nowSeconds, serve, sign } from './helpers.mjs';
 import { PACKAGE_DIR, ROOT, packedProject } from './pack.mjs';
+import { CHROMIUM, CHROMIUM_HEADLESS_ARGS, assertChromium } from '../../tests/lib/chromium.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FIXTURES = join(PACKAGE_DIR, 'test', 'fixtures', 'browser');
 let project;
 let server;
@@ -21,7 +21,7 @@ let browser;
 let profile;
 
 before(() => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (make tools installs chromium)`);
+  assertChromium();
   project = packedProject();
   profile = mkdtempSync(join(tmpdir(), 'revocable-chromium-'));
 });
@@ -104,24 +104,7 @@ test('esbuild bundle of the installed package verifies tokens in headless Chromi
     res.end(readFileSync(file));
   });
 
-  browser = spawn(
-    CHROMIUM,
-    [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-extensions',
-      '--no-first-run',
-      '--no-default-browser-check',
-      `--user-data-dir=${profile}`,
-      `${server.url}/`,
-    ],
-    { detached: true, stdio: 'ignore' },
-  );
+  browser = spawn(CHROMIUM, [...CHROMIUM_HEADLESS_ARGS, `--user-data-dir=${profile}`, `${server.url}/`], { detached: true, stdio: 'ignore' });
   let timer;
   const results = await Promise.race([
     reported,

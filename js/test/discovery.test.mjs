@@ -4,22 +4,18 @@
 // missing or non-http URL, a 304 nobody asked for) refusing to start. Also the feed key
 // (`feedKey`, its older name `serviceKey`) and the unconditional-304 rule of every fetch.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import { RemoteSourceError, createVerifier } from 'revocable';
-import { AUDIENCE, claims, keyPair, nowSeconds, serve, sign } from './helpers.mjs';
+import { AUDIENCE, claims, nowSeconds, sign } from './helpers.mjs';
+import { serverPerTest } from './local-server.mjs';
 
 const FEED_KEY = 'discovery-feed-key';
 const WELL_KNOWN = '/.well-known/oauth-authorization-server';
-let key;
-let server;
 let metadata;
 let mode;
-const cleanups = [];
 
-beforeEach(async () => {
-  key ??= await keyPair('EdDSA', 'k1');
-  mode = 'ok';
-  server = await serve((req, res) => {
+const local = serverPerTest(
+  (req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     if (path === WELL_KNOWN) {
       if (mode === 'redirect') return void res.writeHead(302, { location: '/elsewhere' }).end();
@@ -31,7 +27,7 @@ beforeEach(async () => {
     if (path === '/elsewhere') return void res.end(JSON.stringify(metadata));
     if (path === '/jwks' || path === '/other-jwks') {
       if (mode === 'jwks304') return void res.writeHead(304).end();
-      return void res.end(JSON.stringify({ keys: [key.publicJwk] }));
+      return void res.end(JSON.stringify({ keys: [local.key.publicJwk] }));
     }
     if (path === '/feed' || path === '/other-feed') {
       if (req.headers.authorization !== `Bearer ${FEED_KEY}`) return void res.writeHead(401).end();
@@ -39,48 +35,39 @@ beforeEach(async () => {
       return void res.writeHead(200, { etag: '"v1"' }).end(JSON.stringify({ generated_at: nowSeconds(), jti: [{ id: 'gone', exp: nowSeconds() + 300 }], sid: [], sub: [] }));
     }
     res.writeHead(404).end();
-  });
-  metadata = {
-    issuer: server.url,
-    jwks_uri: `${server.url}/jwks`,
-    revocation_feed_uri: `${server.url}/feed`,
-    token_endpoint: `${server.url}/oauth/token`,
-  };
+  },
+);
+
+beforeEach(() => {
+  mode = 'ok';
+  const { url } = local.server;
+  metadata = { issuer: url, jwks_uri: `${url}/jwks`, revocation_feed_uri: `${url}/feed`, token_endpoint: `${url}/oauth/token` };
 });
 
-afterEach(async () => {
-  while (cleanups.length) cleanups.pop()();
-  await server.close();
-});
+const discovered = (options = {}) => local.verifier({ issuer: local.server.url, ...options });
 
-async function discovered(options = {}) {
-  const verifier = await createVerifier({ issuer: server.url, audience: AUDIENCE, ...options });
-  cleanups.push(() => verifier.close());
-  return verifier;
-}
-
-const hits = (path) => server.requests.filter((r) => r.url === path);
+const hits = (path) => local.server.requests.filter((r) => r.url === path);
 
 test('no key source: jwks_uri and revocation_feed_uri come from the metadata', async () => {
   const verifier = await discovered({ feedKey: FEED_KEY });
-  const token = await sign(key, claims({ iss: server.url }));
+  const token = await sign(local.key, claims({ iss: local.server.url }));
   assert.equal(verifier.verify(token).sub, 'user-1');
-  const revoked = await sign(key, claims({ iss: server.url, jti: 'gone' }));
+  const revoked = await sign(local.key, claims({ iss: local.server.url, jti: 'gone' }));
   assert.throws(() => verifier.verify(revoked), { code: 'ERR_JWT_REVOKED' });
   const status = verifier.status();
-  assert.equal(status.keys.url, `${server.url}/jwks`);
-  assert.equal(status.revocations.url, `${server.url}/feed`);
+  assert.equal(status.keys.url, `${local.server.url}/jwks`);
+  assert.equal(status.revocations.url, `${local.server.url}/feed`);
   assert.equal(status.revocations.entries, 1);
   assert.equal(hits(WELL_KNOWN).length, 1);
   assert.equal(hits(WELL_KNOWN)[0].headers.authorization, undefined, 'the metadata request carries no credential');
 });
 
 test('an issuer array of one discovers too; a trailing slash is not doubled', async () => {
-  const verifier = await discovered({ issuer: [server.url] });
-  assert.equal(verifier.status().keys.url, `${server.url}/jwks`);
-  metadata.issuer = `${server.url}/`;
-  const slashed = await discovered({ issuer: `${server.url}/` });
-  assert.equal(slashed.status().keys.url, `${server.url}/jwks`);
+  const verifier = await discovered({ issuer: [local.server.url] });
+  assert.equal(verifier.status().keys.url, `${local.server.url}/jwks`);
+  metadata.issuer = `${local.server.url}/`;
+  const slashed = await discovered({ issuer: `${local.server.url}/` });
+  assert.equal(slashed.status().keys.url, `${local.server.url}/jwks`);
   assert.equal(hits(WELL_KNOWN).length, 2, hits(WELL_KNOWN).map((r) => r.url).join(' '));
 });
 
@@ -91,17 +78,17 @@ test('without a feed key there is no feed: a browser or a verifier that only che
 });
 
 test('explicit options win over the metadata', async () => {
-  const verifier = await discovered({ revocationUri: `${server.url}/other-feed`, feedKey: FEED_KEY });
-  assert.equal(verifier.status().revocations.url, `${server.url}/other-feed`);
+  const verifier = await discovered({ revocationUri: `${local.server.url}/other-feed`, feedKey: FEED_KEY });
+  assert.equal(verifier.status().revocations.url, `${local.server.url}/other-feed`);
   assert.equal(hits('/feed').length, 0);
   // With an explicit key source there is no discovery at all.
-  const explicit = await discovered({ jwksUri: `${server.url}/other-jwks` });
-  assert.equal(explicit.status().keys.url, `${server.url}/other-jwks`);
+  const explicit = await discovered({ jwksUri: `${local.server.url}/other-jwks` });
+  assert.equal(explicit.status().keys.url, `${local.server.url}/other-jwks`);
   assert.equal(hits(WELL_KNOWN).length, 1);
 });
 
 test('metadata naming another issuer is refused', async () => {
-  for (const issuer of ['https://evil.test', `${server.url}/`, server.url.toUpperCase(), undefined]) {
+  for (const issuer of ['https://evil.test', `${local.server.url}/`, local.server.url.toUpperCase(), undefined]) {
     metadata.issuer = issuer;
     await assert.rejects(discovered(), (err) => {
       assert.ok(err instanceof RemoteSourceError, String(err));
@@ -144,7 +131,7 @@ test('a missing or non-http jwks_uri or revocation_feed_uri is refused', async (
 });
 
 test('discovery needs one issuer that is an http(s) URL', async () => {
-  await assert.rejects(createVerifier({ issuer: [server.url, 'https://b.test'], audience: AUDIENCE }), {
+  await assert.rejects(createVerifier({ issuer: [local.server.url, 'https://b.test'], audience: AUDIENCE }), {
     name: 'TypeError',
     message: /discovery needs exactly one issuer/,
   });
@@ -158,9 +145,9 @@ test('feedKey, and serviceKey as its older name (the same value only)', async ()
   const both = await discovered({ serviceKey: FEED_KEY, feedKey: FEED_KEY });
   assert.equal(both.status().revocations.entries, 1);
   await assert.rejects(discovered({ serviceKey: 'a', feedKey: FEED_KEY }), { name: 'TypeError', message: /feedKey and serviceKey/ });
-  const jwks = { keys: [key.publicJwk] };
+  const jwks = { keys: [local.key.publicJwk] };
   await assert.rejects(createVerifier({ issuer: 'i', audience: 'a', jwks, feedKey: FEED_KEY }), { name: 'TypeError', message: /feedKey needs revocationUri/ });
-  await assert.rejects(createVerifier({ issuer: 'i', audience: 'a', jwks, revocationUri: `${server.url}/feed` }), { name: 'TypeError', message: /feedKey/ });
+  await assert.rejects(createVerifier({ issuer: 'i', audience: 'a', jwks, revocationUri: `${local.server.url}/feed` }), { name: 'TypeError', message: /feedKey/ });
   await assert.rejects(createVerifier({ issuer: 'i', audience: 'a', jwks, revocationIntervalMs: 100 }), { name: 'TypeError' });
   for (const bad of ['', 42]) {
     await assert.rejects(discovered({ feedKey: bad }), { name: 'TypeError', message: /feedKey must be a non-empty string/ });
@@ -184,7 +171,7 @@ test('a 304 nobody asked for is an error: the first feed answer and any JWKS ans
 });
 
 test('jwksCooldownMs is at least 1000 ms', async () => {
-  const jwks = { keys: [key.publicJwk] };
+  const jwks = { keys: [local.key.publicJwk] };
   for (const bad of [0, 999, -1, 1.5]) {
     await assert.rejects(createVerifier({ issuer: 'i', audience: 'a', jwks, jwksCooldownMs: bad }), {
       name: 'TypeError',

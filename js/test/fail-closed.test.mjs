@@ -3,48 +3,30 @@
 // tokens keep their own codes), and accepted again as soon as a poll succeeds; status()
 // tells. Off by default: then an outage only marks the feed stale.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { createVerifier } from 'revocable';
-import { AUDIENCE, ISSUER, claims, keyPair, nowSeconds, serve, sign, sleep, waitFor } from './helpers.mjs';
+import { AUDIENCE, ISSUER, claims, nowSeconds, sign, sleep, waitFor } from './helpers.mjs';
+import { serverPerTest } from './local-server.mjs';
 
 const FEED_KEY = 'fail-closed-feed-key';
-let key;
-let server;
 let down;
-const cleanups = [];
 
-beforeEach(async () => {
-  key ??= await keyPair('EdDSA', 'k1');
-  down = false;
-  server = await serve((req, res) => {
+const local = serverPerTest(
+  (req, res) => {
     if (down) return void res.writeHead(502).end();
     res.end(JSON.stringify({ generated_at: nowSeconds(), jti: [], sid: [], sub: [] }));
-  });
-});
+  },
+  () => {
+    down = false;
+  },
+);
 
-afterEach(async () => {
-  while (cleanups.length) cleanups.pop()();
-  await server.close();
-});
-
-async function polling(options = {}) {
-  const verifier = await createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: key.publicJwk,
-    revocationUri: server.url,
-    feedKey: FEED_KEY,
-    revocationIntervalMs: 100,
-    onError: () => {},
-    ...options,
-  });
-  cleanups.push(() => verifier.close());
-  return verifier;
-}
+const polling = (options = {}) =>
+  local.verifier({ jwks: local.key.publicJwk, revocationUri: local.server.url, feedKey: FEED_KEY, revocationIntervalMs: 100, onError: () => {}, ...options });
 
 test('the feed goes down: accepted until the limit, refused after it, accepted after recovery', async () => {
   const verifier = await polling({ maxRevocationStalenessMs: 600 });
-  const token = await sign(key);
+  const token = await sign(local.key);
   assert.equal(verifier.verify(token).sub, 'user-1');
   let status = verifier.status().revocations;
   assert.equal(status.maxStalenessMs, 600);
@@ -66,7 +48,7 @@ test('the feed goes down: accepted until the limit, refused after it, accepted a
   });
   await assert.rejects(verifier.verifyAsync(token), { code: 'ERR_REVOCATION_STALE' });
   // A bad token is refused for what it is.
-  const expired = await sign(key, claims({ exp: nowSeconds() - 1 }));
+  const expired = await sign(local.key, claims({ exp: nowSeconds() - 1 }));
   assert.throws(() => verifier.verify(expired), { code: 'ERR_JWT_EXPIRED' });
   status = verifier.status().revocations;
   assert.equal(status.stale, true);
@@ -80,7 +62,7 @@ test('the feed goes down: accepted until the limit, refused after it, accepted a
 
 test('cached tokens are refused too while the feed is too old', async () => {
   const verifier = await polling({ maxRevocationStalenessMs: 300 });
-  const token = await sign(key);
+  const token = await sign(local.key);
   verifier.verify(token);
   verifier.verify(token);
   assert.equal(verifier.status().cache.entries, 1);
@@ -91,7 +73,7 @@ test('cached tokens are refused too while the feed is too old', async () => {
 
 test('the first successful poll ends the refusal: refreshRevocations() (workers) awaits it', async () => {
   const verifier = await polling({ maxRevocationStalenessMs: 300 });
-  const token = await sign(key);
+  const token = await sign(local.key);
   down = true;
   await waitFor(() => verifier.status().revocations.refusing, 'the limit', 5000);
   down = false;
@@ -103,7 +85,7 @@ test('the first successful poll ends the refusal: refreshRevocations() (workers)
 
 test('off by default: an outage marks the feed stale and tokens keep verifying', async () => {
   const verifier = await polling();
-  const token = await sign(key);
+  const token = await sign(local.key);
   down = true;
   await waitFor(() => verifier.status().revocations.failures >= 3, 'three failed polls');
   assert.equal(verifier.verify(token).sub, 'user-1');
@@ -112,7 +94,7 @@ test('off by default: an outage marks the feed stale and tokens keep verifying',
 });
 
 test('option checks: needs a feed, and more than one interval', async () => {
-  const base = { issuer: ISSUER, audience: AUDIENCE, jwks: key.publicJwk };
+  const base = { issuer: ISSUER, audience: AUDIENCE, jwks: local.key.publicJwk };
   await assert.rejects(createVerifier({ ...base, maxRevocationStalenessMs: 30_000 }), { name: 'TypeError', message: /maxRevocationStalenessMs needs the revocation feed/ });
   await assert.rejects(polling({ maxRevocationStalenessMs: 100 }), { name: 'TypeError', message: /larger than revocationIntervalMs/ });
   await assert.rejects(polling({ maxRevocationStalenessMs: 'soon' }), { name: 'TypeError' });

@@ -38,6 +38,7 @@ test('the tarball holds the runtime files and nothing else', () => {
     'src/hono.js',
     'src/fastify.js',
     'src/http-auth.js',
+    'src/auth-errors.js',
     'types/index.d.ts',
     'types/express.d.ts',
     'types/hono.d.ts',

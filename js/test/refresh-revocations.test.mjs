@@ -3,33 +3,21 @@
 // it polls only once the interval has passed, shares a running poll (never two at once, also
 // with the timer's poll), never rejects when the issuer is down, and is a no-op without a feed.
 import assert from 'node:assert/strict';
-import { afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { createVerifier } from 'revocable';
-import { AUDIENCE, ISSUER, claims, keyPair, nowSeconds, serve, sign, sleep } from './helpers.mjs';
+import { AUDIENCE, ISSUER, claims, nowSeconds, sign, sleep } from './helpers.mjs';
+import { serverPerTest } from './local-server.mjs';
 
 const SERVICE_KEY = 'svc-key-for-refresh-tests';
-let key;
-let server;
 let feed;
 let version;
 let down;
 let delayMs;
 let inFlight;
 let maxInFlight;
-const cleanups = [];
 
-before(async () => {
-  key = await keyPair('EdDSA', 'k1');
-});
-
-beforeEach(async () => {
-  feed = { generated_at: nowSeconds(), jti: [], sid: [], sub: [] };
-  version = 1;
-  down = false;
-  delayMs = 0;
-  inFlight = 0;
-  maxInFlight = 0;
-  server = await serve(async (req, res) => {
+const local = serverPerTest(
+  async (req, res) => {
     if (req.headers.authorization !== `Bearer ${SERVICE_KEY}`) return void res.writeHead(401).end();
     inFlight += 1;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -42,29 +30,21 @@ beforeEach(async () => {
     } finally {
       inFlight -= 1;
     }
-  });
-});
+  },
+  () => {
+    feed = { generated_at: nowSeconds(), jti: [], sid: [], sub: [] };
+    version = 1;
+    down = false;
+    delayMs = 0;
+    inFlight = 0;
+    maxInFlight = 0;
+  },
+);
 
-afterEach(async () => {
-  while (cleanups.length) cleanups.pop()();
-  await server.close();
-});
+const verifierWith = (options = {}) =>
+  local.verifier({ jwks: local.key.publicJwk, revocationUri: `${local.server.url}/v1/revocations`, serviceKey: SERVICE_KEY, onError: () => {}, ...options });
 
-async function verifierWith(options = {}) {
-  const verifier = await createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: key.publicJwk,
-    revocationUri: `${server.url}/v1/revocations`,
-    serviceKey: SERVICE_KEY,
-    onError: () => {},
-    ...options,
-  });
-  cleanups.push(() => verifier.close());
-  return verifier;
-}
-
-const polls = () => server.requests.length;
+const polls = () => local.server.requests.length;
 
 /**
  * Runs `fn` as if `ms` had passed (refreshRevocations compares Date.now() with the start of
@@ -89,7 +69,7 @@ test('polls only when the interval has passed since the last poll started', asyn
   await later(5_000, () => verifier.refreshRevocations());
   assert.equal(polls(), 1, 'a snapshot younger than the interval is not polled again');
 
-  const token = await sign(key, claims({ sid: 'sid-late' }));
+  const token = await sign(local.key, claims({ sid: 'sid-late' }));
   assert.equal(verifier.verify(token).sid, 'sid-late');
   feed.sid.push({ id: 'sid-late', exp: nowSeconds() + 300 });
   version += 1;
@@ -129,9 +109,9 @@ test('never rejects when the issuer is down; the failure shows in status()', asy
 });
 
 test('a no-op without a feed and after close()', async () => {
-  const local = await createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: key.publicJwk });
-  assert.equal(await local.refreshRevocations(), undefined);
-  local.close();
+  const noFeed = await createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: local.key.publicJwk });
+  assert.equal(await noFeed.refreshRevocations(), undefined);
+  noFeed.close();
   const verifier = await verifierWith({ revocationIntervalMs: 100 });
   verifier.close();
   const before = polls();

@@ -2,9 +2,10 @@
 // unknown kid, the refetch cooldown, stale keys served (and reported) while the issuer is
 // down, timeouts, size caps and invalid bodies.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { RemoteSourceError, createVerifier } from 'revocable';
 import { AUDIENCE, ISSUER, keyPair, serve, sign, skipAhead, sleep, waitFor } from './helpers.mjs';
+import { serverPerTest } from './local-server.mjs';
 
 const policy = { issuer: ISSUER, audience: AUDIENCE };
 let k1;
@@ -13,16 +14,13 @@ let k2;
 let kNew;
 let jwks;
 let mode;
-let server;
-const cleanups = [];
 
-beforeEach(async () => {
+const local = serverPerTest(issuer, async () => {
   k1 ??= await keyPair('EdDSA', 'k1');
   k2 ??= await keyPair('ES256', 'k2');
   kNew ??= await keyPair('EdDSA', 'k-new');
   jwks = { keys: [k1.publicJwk] };
   mode = 'ok';
-  server = await serve(issuer);
 });
 
 function issuer(req, res) {
@@ -34,18 +32,9 @@ function issuer(req, res) {
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
 }
 
-afterEach(async () => {
-  while (cleanups.length) cleanups.pop()();
-  await server.close();
-});
+const remote = (options = {}) => local.verifier({ jwksUri: `${local.server.url}/.well-known/jwks.json`, ...options });
 
-async function remote(options = {}) {
-  const verifier = await createVerifier({ ...policy, jwksUri: `${server.url}/.well-known/jwks.json`, ...options });
-  cleanups.push(() => verifier.close());
-  return verifier;
-}
-
-const jwksRequests = () => server.requests.filter((r) => r.url === '/.well-known/jwks.json').length;
+const jwksRequests = () => local.server.requests.filter((r) => r.url === '/.well-known/jwks.json').length;
 
 test('fetched at creation, then served from memory', async () => {
   const verifier = await remote();
@@ -133,8 +122,7 @@ test('issuer down: stale keys keep verifying, the failure is reported in status(
   assert.equal(verifier.verify(token).sub, 'user-1', 'stale keys still verify');
 
   // Fully unreachable: connection refused.
-  const { port } = server;
-  await server.close();
+  await local.server.close();
   skipAhead(t, 1100);
   await assert.rejects(verifier.verifyAsync(unknown), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   assert.equal(errors.length, 2);
@@ -146,7 +134,7 @@ test('issuer down: stale keys keep verifying, the failure is reported in status(
   // Back up (same port), with the new key: recovered and no longer stale.
   mode = 'ok';
   jwks = { keys: [k1.publicJwk, kNew.publicJwk] };
-  server = await serve(issuer, { port });
+  await local.restart();
   skipAhead(t, 1100);
   assert.equal((await verifier.verifyAsync(unknown)).sub, 'user-1');
   keys = verifier.status().keys;
@@ -193,11 +181,11 @@ test('keys older than jwksMaxAgeMs are refreshed in the background', async (t) =
 test('a redirect is not followed (the JWKS address is the configured one)', async () => {
   mode = 'redirect';
   await assert.rejects(remote(), { code: 'ERR_REMOTE_STATUS', status: 301, source: 'jwks' });
-  assert.equal(server.requests.filter((r) => r.url === '/keys-moved.json').length, 0);
+  assert.equal(local.server.requests.filter((r) => r.url === '/keys-moved.json').length, 0);
 });
 
 test('first fetch failures reject createVerifier with a RemoteSourceError', async () => {
-  await assert.rejects(createVerifier({ ...policy, jwksUri: `${server.url}/missing` }), (err) => {
+  await assert.rejects(createVerifier({ ...policy, jwksUri: `${local.server.url}/missing` }), (err) => {
     assert.ok(err instanceof RemoteSourceError);
     assert.equal(err.code, 'ERR_REMOTE_STATUS');
     assert.equal(err.status, 404);

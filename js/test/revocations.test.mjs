@@ -1,29 +1,20 @@
-// Revocation feed polling against a real local HTTP server: the bearer service key,
+// Revocation feed polling against a real local HTTP server: the bearer service local.key,
 // ETag / If-None-Match -> 304, revocation by jti, sid and sub, a failed poll keeping the last
 // snapshot (and reporting it), close() stopping the polls.
 import assert from 'node:assert/strict';
-import { afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { RemoteSourceError, createVerifier } from 'revocable';
-import { AUDIENCE, ISSUER, claims, keyPair, nowSeconds, serve, sign, sleep, waitFor } from './helpers.mjs';
+import { claims, nowSeconds, serve, sign, sleep, waitFor } from './helpers.mjs';
+import { serverPerTest } from './local-server.mjs';
 
 const SERVICE_KEY = 'svc-key-for-tests';
-let key;
 let feed;
 let version;
 let mode;
 let redirectTo;
-let server;
-const cleanups = [];
 
-before(async () => {
-  key = await keyPair('EdDSA', 'k1');
-});
-
-beforeEach(async () => {
-  feed = { generated_at: nowSeconds(), jti: [{ id: 'jti-revoked', exp: nowSeconds() + 300 }], sid: [], sub: [] };
-  version = 1;
-  mode = 'ok';
-  server = await serve((req, res) => {
+const local = serverPerTest(
+  (req, res) => {
     if (mode === 'redirect' && req.url === '/v1/revocations') return void res.writeHead(307, { location: redirectTo }).end();
     if (req.url !== '/v1/revocations') return void res.writeHead(404).end();
     if (req.headers.authorization !== `Bearer ${SERVICE_KEY}`) return void res.writeHead(401).end();
@@ -32,29 +23,18 @@ beforeEach(async () => {
     const etag = `"v${version}"`;
     if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
     res.writeHead(200, { 'content-type': 'application/json', etag }).end(JSON.stringify(feed));
-  });
-});
+  },
+  () => {
+    feed = { generated_at: nowSeconds(), jti: [{ id: 'jti-revoked', exp: nowSeconds() + 300 }], sid: [], sub: [] };
+    version = 1;
+    mode = 'ok';
+  },
+);
 
-afterEach(async () => {
-  while (cleanups.length) cleanups.pop()();
-  await server.close();
-});
+const polling = (options = {}) =>
+  local.verifier({ jwks: local.key.publicJwk, revocationUri: `${local.server.url}/v1/revocations`, serviceKey: SERVICE_KEY, revocationIntervalMs: 100, ...options });
 
-async function polling(options = {}) {
-  const verifier = await createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: key.publicJwk,
-    revocationUri: `${server.url}/v1/revocations`,
-    serviceKey: SERVICE_KEY,
-    revocationIntervalMs: 100,
-    ...options,
-  });
-  cleanups.push(() => verifier.close());
-  return verifier;
-}
-
-const feedRequests = () => server.requests.filter((r) => r.url === '/v1/revocations');
+const feedRequests = () => local.server.requests.filter((r) => r.url === '/v1/revocations');
 const publish = (change) => {
   change(feed);
   feed.generated_at = nowSeconds();
@@ -66,9 +46,9 @@ test('the first snapshot is loaded at creation with the service key; a revoked j
   const [first] = feedRequests();
   assert.equal(first.headers.authorization, `Bearer ${SERVICE_KEY}`);
   assert.equal(first.headers['if-none-match'], undefined);
-  const revoked = await sign(key, claims({ jti: 'jti-revoked' }));
+  const revoked = await sign(local.key, claims({ jti: 'jti-revoked' }));
   assert.throws(() => verifier.verify(revoked), { name: 'JwtError', code: 'ERR_JWT_REVOKED', claim: 'jti' });
-  assert.equal(verifier.verify(await sign(key)).sub, 'user-1');
+  assert.equal(verifier.verify(await sign(local.key)).sub, 'user-1');
   const { revocations } = verifier.status();
   assert.equal(revocations.entries, 1);
   assert.equal(revocations.intervalMs, 60_000);
@@ -77,15 +57,15 @@ test('the first snapshot is loaded at creation with the service key; a revoked j
 
 test('polls use If-None-Match; 304 keeps the snapshot; a new feed applies within an interval', async () => {
   const verifier = await polling();
-  const revoked = await sign(key, claims({ jti: 'jti-revoked' }));
+  const revoked = await sign(local.key, claims({ jti: 'jti-revoked' }));
   await waitFor(() => feedRequests().length >= 4, 'three more polls');
   const later = feedRequests().slice(1);
   assert.ok(later.every((r) => r.headers['if-none-match'] === '"v1"'), 'ETag sent back');
   assert.throws(() => verifier.verify(revoked), { code: 'ERR_JWT_REVOKED' });
 
-  const session = await sign(key, claims({ sid: 'sid-logged-out' }));
-  const oldLogin = await sign(key, claims({ sub: 'user-9', iat: nowSeconds() - 60 }));
-  const newLogin = await sign(key, claims({ sub: 'user-9', iat: nowSeconds() }));
+  const session = await sign(local.key, claims({ sid: 'sid-logged-out' }));
+  const oldLogin = await sign(local.key, claims({ sub: 'user-9', iat: nowSeconds() - 60 }));
+  const newLogin = await sign(local.key, claims({ sub: 'user-9', iat: nowSeconds() }));
   assert.equal(verifier.verify(session).sid, 'sid-logged-out');
   assert.equal(verifier.verify(oldLogin).sub, 'user-9');
 
@@ -104,7 +84,7 @@ test('polls use If-None-Match; 304 keeps the snapshot; a new feed applies within
 test('a failed poll keeps the last snapshot and is reported; recovery clears stale', async () => {
   const errors = [];
   const verifier = await polling({ onError: (err) => errors.push(err) });
-  const revoked = await sign(key, claims({ jti: 'jti-revoked' }));
+  const revoked = await sign(local.key, claims({ jti: 'jti-revoked' }));
   mode = 'down';
   await waitFor(() => errors.length >= 2, 'two failed polls');
   assert.ok(errors[0] instanceof RemoteSourceError);
@@ -146,7 +126,7 @@ test('a redirect is not followed: the service key goes to the configured URL onl
   const elsewhere = await serve((req, res) => res.end(JSON.stringify(feed)));
   t.after(() => elsewhere.close());
   mode = 'redirect';
-  for (const target of [`${server.url}/moved`, `${elsewhere.url}/v1/revocations`]) {
+  for (const target of [`${local.server.url}/moved`, `${elsewhere.url}/v1/revocations`]) {
     redirectTo = target;
     await assert.rejects(polling(), (err) => {
       assert.ok(err instanceof RemoteSourceError);
@@ -156,7 +136,7 @@ test('a redirect is not followed: the service key goes to the configured URL onl
       return true;
     });
   }
-  assert.equal(server.requests.filter((r) => r.url === '/moved').length, 0, 'same-origin target never asked');
+  assert.equal(local.server.requests.filter((r) => r.url === '/moved').length, 0, 'same-origin target never asked');
   assert.equal(elsewhere.requests.length, 0, 'cross-origin target never asked');
   // A verifier that polls fine keeps its snapshot when the feed starts redirecting.
   mode = 'ok';
@@ -181,11 +161,11 @@ test('with clockTolerance, an entry is kept until exp + tolerance: a token still
   const exp = nowSeconds() - 30;
   feed.sid.push({ id: 'sid-late', exp });
   const verifier = await polling({ revocationIntervalMs: 60_000, clockTolerance: 60 });
-  const late = await sign(key, claims({ sid: 'sid-late', iat: exp - 300, exp }));
+  const late = await sign(local.key, claims({ sid: 'sid-late', iat: exp - 300, exp }));
   assert.throws(() => verifier.verify(late), { code: 'ERR_JWT_REVOKED', claim: 'sid' });
   // The same token from another session is accepted (within tolerance), so the check above
   // failed on the revocation, not on the expiry.
-  assert.equal(verifier.verify(await sign(key, claims({ sid: 'sid-other', iat: exp - 300, exp }))).sid, 'sid-other');
+  assert.equal(verifier.verify(await sign(local.key, claims({ sid: 'sid-other', iat: exp - 300, exp }))).sid, 'sid-other');
 });
 
 test('close() stops polling', async () => {

@@ -2,14 +2,7 @@
 import type { JwtPayload } from './index.js';
 import type { RequireAuthOptions } from './http-auth.js';
 
-export type { AuthErrorBody, BearerVerifier, RequireAuthOptions, UnauthorizedErrorOptions } from './http-auth.js';
-export {
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './http-auth.js';
+export * from './http-auth.js';
 
 declare global {
   namespace Express {

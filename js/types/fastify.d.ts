@@ -3,14 +3,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { JwtPayload } from './index.js';
 import type { RequireAuthOptions } from './http-auth.js';
 
-export type { AuthErrorBody, BearerVerifier, RequireAuthOptions, UnauthorizedErrorOptions } from './http-auth.js';
-export {
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './http-auth.js';
+export * from './http-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

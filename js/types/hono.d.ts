@@ -3,14 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { JwtPayload } from './index.js';
 import type { RequireAuthOptions } from './http-auth.js';
 
-export type { AuthErrorBody, BearerVerifier, RequireAuthOptions, UnauthorizedErrorOptions } from './http-auth.js';
-export {
-  InsufficientScopeError,
-  InvalidRequestError,
-  InvalidTokenError,
-  TemporarilyUnavailableError,
-  UnauthorizedError,
-} from './http-auth.js';
+export * from './http-auth.js';
 
 /** The variables requireAuth() sets: `c.get('auth')`. */
 export type AuthEnv<Payload = JwtPayload> = { Variables: { auth: Payload } };

@@ -1,5 +1,5 @@
-// Types shared by revocable/express, revocable/hono and revocable/fastify (ESM and, copied to
-// dist/cjs/http-auth.d.cts, CommonJS).
+// Types shared by revocable/express, revocable/hono and revocable/fastify, each of which
+// exports all of them (ESM and, copied to dist/cjs/http-auth.d.cts, CommonJS).
 import type { JwtPayload } from './index.js';
 
 /** What requireAuth() needs from a verifier (createVerifier() returns one). */

@@ -19,10 +19,10 @@
 //   - screenshots (not committed): target/e2e/page-signed-in.png, page-sign-in-error.png.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, http, portFree, sleep, startDev, tempDir } from '../lib/index.mjs';
+import { CHROMIUM, CHROMIUM_HEADLESS_ARGS, ROOT, assertChromium, http, portFree, sleep, startDev, tempDir } from '../lib/index.mjs';
 
 const ISSUER_PORT = 18630;
 const INSPECTOR_PORT = 18631;
@@ -32,7 +32,6 @@ const INTERVAL_MS = 1000;
 // the page's own probe (a click, a request, a render) on a shared 2-core machine.
 const REVOKED_WITHIN_MS = INTERVAL_MS + 1000;
 const APP = `http://127.0.0.1:${APP_PORT}`;
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = join(ROOT, 'target', 'e2e', 'page-signed-in.png');
 const SIGN_IN_SCREENSHOT = join(ROOT, 'target', 'e2e', 'page-sign-in-error.png');
 const PASSWORDS = { alice: 'alice-demo-password', bob: 'bob-demo-password' };
@@ -49,16 +48,7 @@ function launchChromium(profile) {
   const child = spawn(
     CHROMIUM,
     [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-extensions',
-      '--no-first-run',
-      '--no-default-browser-check',
+      ...CHROMIUM_HEADLESS_ARGS,
       '--hide-scrollbars',
       '--font-render-hinting=none',
       // Pages of other tabs keep their timers running (a headless tab is never in front).
@@ -261,7 +251,7 @@ async function sessionCookie(contextId) {
 // ------------------------------------------------------------------ setup
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (make tools installs chromium)`);
+  assertChromium();
   for (const port of [ISSUER_PORT, INSPECTOR_PORT, APP_PORT]) {
     assert.ok(await portFree(port), `port ${port} is busy: a leftover test server? (ports 18600-18699 belong to tests/e2e)`);
   }

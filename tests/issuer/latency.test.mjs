@@ -2,30 +2,21 @@
 // loopback, client-observed, after a short warm-up. Prints median and p90; asserts only a
 // generous ceiling (a regression alarm, not a benchmark: the machine is shared).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { issuerForFile } from '../lib/index.mjs';
+import { issuerPerFile } from '../lib/index.mjs';
 
 const PORT = 18750;
 const COUNT = Number(process.env.ISSUER_LATENCY_COUNT ?? 200);
-let issuer;
-
-before(async () => {
-  issuer = await issuerForFile('latency', PORT);
-});
-
-after(async () => {
-  await issuer?.stop();
-});
+const local = issuerPerFile('latency', PORT);
 
 test(`median latency of ${COUNT} sequential refreshes`, async (t) => {
-  const api = issuer.api;
-  let token = (await api.createSession({ sub: `latency-${process.pid}` })).json.refresh_token;
-  for (let i = 0; i < 10; i++) token = (await api.refresh(token)).json.refresh_token;
+  let token = (await local.api.createSession({ sub: `latency-${process.pid}` })).json.refresh_token;
+  for (let i = 0; i < 10; i++) token = (await local.api.refresh(token)).json.refresh_token;
   const times = [];
   for (let i = 0; i < COUNT; i++) {
     const t0 = performance.now();
-    const r = await api.refresh(token);
+    const r = await local.api.refresh(token);
     times.push(performance.now() - t0);
     assert.equal(r.status, 200, r.text);
     token = r.json.refresh_token;

@@ -9,6 +9,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { ROOT, jsonOrUndefined, killGroup, portFree, trackGroup, untrackGroup } from './common.mjs';
 
@@ -164,6 +165,22 @@ export async function issuerForFile(name, port) {
   const persistDir = join(dir, 'state');
   const issuer = await startIssuer({ port, persistDir, envFile: keys.envFile });
   return { ...issuer, dir, keys, persistDir, api: client(issuer.url, keys.serviceKey) };
+}
+
+/**
+ * The calling test file's issuer: issuerForFile(name, port) in a before hook, stopped in an
+ * after hook. Returns `{ issuer, api }`, filled in when the before hook has run.
+ */
+export function issuerPerFile(name, port) {
+  const local = { issuer: undefined, api: undefined };
+  before(async () => {
+    local.issuer = await issuerForFile(name, port);
+    local.api = local.issuer.api;
+  });
+  after(async () => {
+    await local.issuer?.stop();
+  });
+  return local;
 }
 
 /** Decodes a JWT's payload without verifying it (tests only). */

@@ -41,39 +41,26 @@ export function signHs256(secret, claimsJson) {
  * Each is `(req, res, socket) => void`; `code` is the RemoteSourceError code the verifier must
  * report for it.
  */
+const HTML = { 'content-type': 'text/html' };
+const JSON_TYPE = { 'content-type': 'application/json' };
+/** A fault that is one whole answer, sent at once. */
+const answer = (status, headers, body) => (req, res) => res.writeHead(status, headers).end(body);
+
 export const FAULTS = {
-  'status 500 with an HTML body': {
-    code: 'ERR_REMOTE_STATUS',
-    serve: (req, res) => res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>Internal Server Error</h1>'),
-  },
-  'status 429 with Retry-After': {
-    code: 'ERR_REMOTE_STATUS',
-    serve: (req, res) => res.writeHead(429, { 'retry-after': '30' }).end(),
-  },
-  'binary garbage': {
-    code: 'ERR_REMOTE_INVALID',
-    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0x00, 0x01, 0x8f, 0xfe, 0x22, 0x7d])),
-  },
+  'status 500 with an HTML body': { code: 'ERR_REMOTE_STATUS', serve: answer(500, HTML, '<h1>Internal Server Error</h1>') },
+  'status 429 with Retry-After': { code: 'ERR_REMOTE_STATUS', serve: answer(429, { 'retry-after': '30' }) },
+  'binary garbage': { code: 'ERR_REMOTE_INVALID', serve: answer(200, JSON_TYPE, Buffer.from([0x7b, 0x00, 0x01, 0x8f, 0xfe, 0x22, 0x7d])) },
   'invalid UTF-8': {
     code: 'ERR_REMOTE_INVALID',
-    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from('{"keys":[],"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])),
+    serve: answer(200, JSON_TYPE, Buffer.concat([Buffer.from('{"keys":[],"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])),
   },
-  'an HTML page with status 200': {
-    code: 'ERR_REMOTE_INVALID',
-    serve: (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>captive portal</title>'),
-  },
-  'an empty body': {
-    code: 'ERR_REMOTE_INVALID',
-    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(),
-  },
-  'JSON nested 100000 deep': {
-    code: 'ERR_REMOTE_INVALID',
-    serve: (req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(`${'['.repeat(100000)}${']'.repeat(100000)}`),
-  },
+  'an HTML page with status 200': { code: 'ERR_REMOTE_INVALID', serve: answer(200, HTML, '<!doctype html><title>captive portal</title>') },
+  'an empty body': { code: 'ERR_REMOTE_INVALID', serve: answer(200, JSON_TYPE) },
+  'JSON nested 100000 deep': { code: 'ERR_REMOTE_INVALID', serve: answer(200, JSON_TYPE, `${'['.repeat(100000)}${']'.repeat(100000)}`) },
   'a body cut off mid-way (connection reset)': {
     code: 'ERR_REMOTE_UNREACHABLE',
     serve: (req, res, socket) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+      res.writeHead(200, { ...JSON_TYPE, 'content-length': '5000' });
       res.write('{"keys":[{"kty":"OKP","crv":"Ed');
       setTimeout(() => socket.destroy(), 20);
     },
@@ -91,14 +78,14 @@ export const FAULTS = {
   'a huge declared body (50 MB)': {
     code: 'ERR_REMOTE_TOO_LARGE',
     serve: (req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 << 20) });
+      res.writeHead(200, { ...JSON_TYPE, 'content-length': String(50 << 20) });
       res.write('{"keys":[');
     },
   },
   'an endless streamed body': {
     code: 'ERR_REMOTE_TOO_LARGE',
     serve: (req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, JSON_TYPE);
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       const pump = () => {
         while (!res.destroyed && res.write(chunk));
@@ -114,7 +101,7 @@ export const FAULTS = {
   'headers, then a body one byte at a time (slow loris)': {
     code: 'ERR_REMOTE_TIMEOUT',
     serve: (req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
+      res.writeHead(200, JSON_TYPE);
       const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(' ')), 100);
       res.on('close', () => clearInterval(timer));
     },

@@ -47,6 +47,19 @@ async function jwksServer(state, port) {
 }
 
 /** A feed server: `state.feed` (a feed object) unless `state.fault`. */
+/** createVerifier() options: the local key `key`, `server`'s feed polled every 50 ms, and `more`. */
+function feedOptions(key, server, more = {}) {
+  return {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: { keys: [key.publicJwk] },
+    revocationUri: `${server.url}/v1/revocations`,
+    serviceKey: SERVICE_KEY,
+    revocationIntervalMs: 50,
+    ...more,
+  };
+}
+
 async function feedServer(state) {
   return serve((req, res, socket) => {
     if (req.headers.authorization !== `Bearer ${SERVICE_KEY}`) return res.writeHead(401).end();
@@ -126,17 +139,7 @@ for (const [fault, { code }] of Object.entries(FAULTS)) {
     const key = edKey('k1');
     const state = { feed: { generated_at: nowSeconds(), jti: [{ id: 'jti-revoked', exp: nowSeconds() + 300 }], sid: [], sub: [] } };
     const server = await feedServer(state);
-    const options = (onError) => ({
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      jwks: { keys: [key.publicJwk] },
-      revocationUri: `${server.url}/v1/revocations`,
-      serviceKey: SERVICE_KEY,
-      revocationIntervalMs: 50,
-      fetchTimeoutMs: timeoutFor(code),
-      maxResponseBytes: 1 << 20,
-      onError,
-    });
+    const options = (onError) => feedOptions(key, server, { fetchTimeoutMs: timeoutFor(code), maxResponseBytes: 1 << 20, onError });
     const errors = [];
     let verifier;
     try {
@@ -191,14 +194,7 @@ test('a later feed that no longer lists a revocation (a stale cached copy) does 
   const exp = nowSeconds() + 120;
   const state = { feed: { generated_at: nowSeconds(), jti: [], sid: [{ id: 'sid-gone', exp: exp + 60 }], sub: [{ id: 'user-9', not_before: nowSeconds(), exp }] } };
   const server = await feedServer(state);
-  const verifier = await revocable.createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: { keys: [key.publicJwk] },
-    revocationUri: `${server.url}/v1/revocations`,
-    serviceKey: SERVICE_KEY,
-    revocationIntervalMs: 50,
-  });
+  const verifier = await revocable.createVerifier(feedOptions(key, server));
   try {
     const bySid = signEd(key, claims({ sid: 'sid-gone', exp }));
     const bySub = signEd(key, claims({ sub: 'user-9', iat: nowSeconds() - 10, exp }));
@@ -222,18 +218,11 @@ test('an onError hook that throws does not stop polling or recovery', { skip }, 
   const state = { feed: { generated_at: nowSeconds(), jti: [], sid: [], sub: [] } };
   const server = await feedServer(state);
   let calls = 0;
-  const verifier = await revocable.createVerifier({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: { keys: [key.publicJwk] },
-    revocationUri: `${server.url}/v1/revocations`,
-    serviceKey: SERVICE_KEY,
-    revocationIntervalMs: 50,
-    onError: () => {
-      calls += 1;
-      throw new Error('a broken hook');
-    },
-  });
+  const onError = () => {
+    calls += 1;
+    throw new Error('a broken hook');
+  };
+  const verifier = await revocable.createVerifier(feedOptions(key, server, { onError }));
   try {
     state.fault = 'status 500 with an HTML body';
     for (let i = 0; i < 40 && calls < 3; i++) await sleep(50);
