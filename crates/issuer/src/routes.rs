@@ -259,13 +259,13 @@ async fn call<B: Backend>(
 /// The token response of a grant: the access token is signed here, in the worker, so the
 /// session objects never hold signing keys. `created` adds `session_id` (RFC 6749 §5.1 plus
 /// this API's field).
-fn grant_response(
-    config: &Config,
-    grant: &Grant,
-    now_ms: i64,
-    created: bool,
-) -> Result<Response, ApiError> {
-    let now = rules::secs(now_ms);
+///
+/// `expires_in` and `refresh_token_expires_in` count from the grant's `access_iat`: the
+/// session object's clock, which also set both `exp`s. The worker's own clock (read when the
+/// request arrived) can be a second behind the object's, and mixing the two would announce
+/// one second more than the token's `exp - iat`.
+fn grant_response(config: &Config, grant: &Grant, created: bool) -> Result<Response, ApiError> {
+    let now = grant.access_iat;
     let jti = tokens::random_id()?;
     let access_token = sign(
         config,
@@ -328,7 +328,7 @@ async fn create_session<B: Backend>(
         claims: body.claims,
     };
     match call(config, backend, &route, command, now_ms).await? {
-        Outcome::Granted(grant) => grant_response(config, &grant, now_ms, true),
+        Outcome::Granted(grant) => grant_response(config, &grant, true),
         _ => Err(UNEXPECTED),
     }
 }
@@ -372,7 +372,7 @@ async fn refresh<B: Backend>(
     )
     .await?
     {
-        Outcome::Granted(grant) => grant_response(config, &grant, now_ms, false),
+        Outcome::Granted(grant) => grant_response(config, &grant, false),
         Outcome::Refused { reuse: true } => Err(ApiError::InvalidGrant(REUSED_GRANT)),
         Outcome::Refused { reuse: false } => Err(ApiError::InvalidGrant(INVALID_GRANT)),
         Outcome::ScopeExceeded { .. } => Err(ApiError::InvalidScope(
