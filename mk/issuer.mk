@@ -27,7 +27,7 @@ ISSUER_SOURCES := $(shell find $(ISSUER_DIR)/src $(ISSUER_CDYLIB_DIR)/src $(ROOT
 issuer-worker: $(ISSUER_WORKER)
 
 # The features worker-build enables for its wasm-opt run (worker-build 0.8.7, step_run_wasm_opt):
-# the strip pass below must parse the same module and write nothing newer.
+# the second pass below must parse the same module and write nothing newer.
 ISSUER_WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
 	--enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling
 
@@ -35,12 +35,13 @@ ISSUER_WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nont
 # crate at opt-level "z", LTO), wasm-bindgen, wasm-opt -Oz, esbuild; the three binaries come from
 # WASM_BINDGEN_BIN / WASM_OPT_BIN / ESBUILD_BIN (mk/tools.mk). Its output goes to
 # crates/issuer/build/ (wrangler.toml `main`). worker-build keeps the wasm's name section (it
-# runs wasm-opt with --debuginfo); a second wasm-opt pass strips it: function names only label
-# the frames of a stack trace, and a wasm panic here aborts the request either way.
+# runs wasm-opt with --debuginfo); a second wasm-opt pass strips it (function names only label
+# the frames of a stack trace, and a wasm panic here aborts the request either way) and runs
+# -Oz once more, which finds a little more on -Oz's own output (docs/benchmarks-history.md).
 $(ISSUER_WORKER): $(ISSUER_SOURCES) | tools
 	@echo "== worker-build --profile release-issuer (crates/issuer/cdylib -> crates/issuer/build)"
 	cd $(ISSUER_CDYLIB_DIR) && worker-build --profile release-issuer --out-dir ../build
-	wasm-opt $(ISSUER_WASM_FEATURES) --strip-debug $(ISSUER_WASM) -o $(ISSUER_WASM)
+	wasm-opt $(ISSUER_WASM_FEATURES) --strip-debug -Oz $(ISSUER_WASM) -o $(ISSUER_WASM)
 	@touch $@
 	@echo "== issuer wasm: $$(wc -c < $(ISSUER_WASM)) bytes raw, $$(gzip -9 -c $(ISSUER_WASM) | wc -c) bytes gzip"
 

@@ -37,7 +37,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(1);
   }
   const block = [
-    `${new Date().toISOString()}; \`make issuer-worker\`: crates/issuer/cdylib with the \`release-issuer\` profile, wasm-opt -Oz, name section stripped.`,
+    `${new Date().toISOString()}; \`make issuer-worker\`: crates/issuer/cdylib with the \`release-issuer\` profile, wasm-opt -Oz, then a second pass: name section stripped, -Oz again.`,
     '',
     '| wasm | raw | gzip -9 | brotli -11 | target (gzip -9) |',
     '|---|---:|---:|---:|---:|',
