@@ -41,7 +41,8 @@ ISSUER_WASM_FEATURES := --enable-mutable-globals --enable-sign-ext --enable-nont
 $(ISSUER_WORKER): $(ISSUER_SOURCES) | tools
 	@echo "== worker-build --profile release-issuer (crates/issuer/cdylib -> crates/issuer/build)"
 	cd $(ISSUER_CDYLIB_DIR) && worker-build --profile release-issuer --out-dir ../build
-	wasm-opt $(ISSUER_WASM_FEATURES) --strip-debug -Oz $(ISSUER_WASM) -o $(ISSUER_WASM)
+	@# worker-build's index.js is already newer than the sources: remove it if this pass fails.
+	wasm-opt $(ISSUER_WASM_FEATURES) --strip-debug -Oz $(ISSUER_WASM) -o $(ISSUER_WASM) || { rm -f $@; exit 1; }
 	@touch $@
 	@echo "== issuer wasm: $$(wc -c < $(ISSUER_WASM)) bytes raw, $$(gzip -9 -c $(ISSUER_WASM) | wc -c) bytes gzip"
 
