@@ -40,6 +40,7 @@ help:
 	@echo "make keys           local keys into .dev.vars (make rotate-keys: add a new signing key)"
 	@echo "make build-js       build the npm package from source into js/dist/"
 	@echo "make bench          verify benchmarks against fast-jwt, jsonwebtoken, jose; wasm sizes; issuer load"
+	@echo "make issuer-size    the issuer worker's wasm size (raw, gzip -9, brotli) into docs/benchmarks.md"
 	@echo "make fuzz           every fuzz target for FUZZ_SECONDS (default 60) each"
 
 ## Install what is missing, build, and run every test.

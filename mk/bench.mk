@@ -1,8 +1,8 @@
 # make bench: the verify and issuer benchmarks (not part of `make test`: they print ratios,
 # nothing is asserted on timings). In one Node process on the same tokens and keys: revocable,
 # fast-jwt, jsonwebtoken, jose and Node's raw crypto (the floor) per algorithm, a realistic
-# cached workload, the cold start in fresh processes, the wasm size of each build variant, and
-# the targets table; before that, the per-phase profile of one verify (bench-phases). Writes
+# cached workload, the cold start in fresh processes, the wasm size of each build variant and of
+# the issuer worker (make issuer-size, mk/issuer.mk), and the targets table; before that, the per-phase profile of one verify (bench-phases). Writes
 # the results, with the machine, into docs/benchmarks.md (between its markers). Tune with
 # BENCH_ROUNDS and BENCH_ROUND_MS (js/bench/measure.mjs).
 
@@ -48,7 +48,7 @@ bench-phases: build-js js-deps
 ## js/dist) times that build next to this one in the same run ("before" columns).
 BENCH_ISSUER ?= 1
 BENCH_BEFORE ?=
-bench: build-js js-deps bench-variants bench-phases
+bench: build-js js-deps bench-variants bench-phases issuer-size
 	@echo "== benchmarks (js/bench/run.mjs)"
 	cd "$(ROOT)/js" && node bench/run.mjs --write="$(ROOT)/docs/benchmarks.md" --variants="$(BENCH_WASM_DIR)" --before="$(BENCH_BEFORE)"
 	@if [[ "$(BENCH_ISSUER)" != 0 ]]; then $(MAKE) --no-print-directory bench-issuer; fi

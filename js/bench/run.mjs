@@ -24,6 +24,7 @@ import { createVerifier } from 'revocable';
 import { AUDIENCE, ISSUER, claims, keyPair, serve, sign } from '../test/helpers.mjs';
 import { parseArgs, writeMarkedBlock } from '../scripts/cli.mjs';
 import { contenders, fastJwt } from './contenders.mjs';
+import { ISSUER_GZIP_TARGET, issuerWasmSize } from './issuer-size.mjs';
 import { ROUND_MS, ROUNDS, compare, compareMixed, compareWorkloads, median } from './measure.mjs';
 
 const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -338,6 +339,7 @@ const rateOf = (alg, name) => algRows.find((r) => r.alg === alg)?.rates[name];
 const fx = (a, b) => (a === undefined || b === undefined ? 'n/a' : (a / b).toFixed(2));
 const shippedSize = sizes.find((s) => s.variant === 'shipped (js/dist)');
 const eddsaSize = sizes.find((s) => s.variant === 'eddsa-hmac');
+const issuerSize = issuerWasmSize();
 let beforeSize;
 if (BEFORE_DIR && existsSync(join(BEFORE_DIR, 'sizes.json'))) beforeSize = JSON.parse(readFileSync(join(BEFORE_DIR, 'sizes.json'), 'utf8'));
 const bytes = (n) => (n === undefined ? 'n/a' : `${n.toLocaleString('en-US')} B`);
@@ -369,6 +371,8 @@ const targetRows = [
   ],
   ['shipped wasm, gzip -9, every algorithm', (who) => bytes(who === 'revocable' ? shippedSize?.gzipBytes : beforeSize?.gzipBytes), '', '<= 102,400 B'],
   ['EdDSA + HMAC build (release profile), gzip -9', (who) => (who === 'revocable' ? bytes(eddsaSize?.gzipBytes) : 'n/a'), '', '<= 46,080 B'],
+  // The issuer worker's wasm as `make issuer-worker` last built it (`make bench` builds it first).
+  ['issuer worker wasm, gzip -9', (who) => (who === 'revocable' ? bytes(issuerSize?.gzipBytes) : 'n/a'), '', `<= ${bytes(ISSUER_GZIP_TARGET)}`],
   [
     "`import('revocable')` + createVerifier, fresh process",
     (who) => (who === 'revocable' ? ms(cold['revocable (ESM)'].totalMs) : `${ms(cold[`${BEFORE} (CJS bundle)`].totalMs)} (CJS; this build's CJS: ${ms(cold['revocable (CJS bundle)'].totalMs)})`),

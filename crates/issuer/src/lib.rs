@@ -12,10 +12,11 @@
 //! - [`routes`]: the endpoints, which validate, call a session object, and sign;
 //! - [`config`]: vars and secrets;
 //! - [`tokens`]: access-token signing and refresh-token material;
-//! - `entry` and `durable` (wasm32 only): the glue to the Workers runtime.
 //!
-//! Everything but the wasm32 glue compiles and is tested natively
-//! (`cargo test -p revocable-issuer`), with the objects in memory.
+//! The glue to the Workers runtime (the fetch handler, the Durable Object classes) is the
+//! crate `revocable-issuer-cdylib` (crates/issuer/cdylib), the one worker-build compiles.
+//! Everything here compiles and is tested natively (`cargo test -p revocable-issuer`), with
+//! the objects in memory; only `store::object_kv` is wasm32 only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -26,11 +27,6 @@ pub mod routes;
 pub mod rules;
 pub mod store;
 pub mod tokens;
-
-#[cfg(target_arch = "wasm32")]
-mod durable;
-#[cfg(target_arch = "wasm32")]
-mod entry;
 
 pub use crate::{
     config::{Config, ConfigError},

@@ -255,11 +255,13 @@ const UNEXPECTED: ApiError = ApiError::Internal("session object answered out of 
 /// The token response of a grant: the access token is signed here, in the worker, so the
 /// session objects never hold signing keys. `created` adds `session_id` (RFC 6749 §5.1 plus
 /// this API's field).
-fn grant_response<B>(cx: &Cx<'_, B>, grant: &Grant, created: bool) -> Result<Response, ApiError> {
-    let config = cx.config;
-    // The lifetimes count from the grant's issue time, read by the session object; the
-    // worker's own clock may be a second behind it.
-    let now = rules::secs(cx.now_ms).max(grant.access_iat);
+///
+/// `expires_in` and `refresh_token_expires_in` count from the grant's `access_iat`: the
+/// session object's clock, which also set both `exp`s. The worker's own clock (read when the
+/// request arrived) can be a second behind the object's, and mixing the two would announce
+/// one second more than the token's `exp - iat`.
+fn grant_response(config: &Config, grant: &Grant, created: bool) -> Result<Response, ApiError> {
+    let now = grant.access_iat;
     let jti = tokens::random_id()?;
     let access_token = sign(
         config,
@@ -320,7 +322,7 @@ async fn create_session<B: Backend>(
         claims: body.claims,
     };
     match cx.call(&route, command).await? {
-        Outcome::Granted(grant) => grant_response(cx, &grant, true),
+        Outcome::Granted(grant) => grant_response(cx.config, &grant, true),
         _ => Err(UNEXPECTED),
     }
 }
@@ -349,7 +351,7 @@ async fn refresh<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Respon
         scope: requested_scope.map(str::to_owned),
     };
     match cx.call(tokens::route_of(presented), command).await? {
-        Outcome::Granted(grant) => grant_response(cx, &grant, false),
+        Outcome::Granted(grant) => grant_response(cx.config, &grant, false),
         Outcome::Refused { reuse: true } => Err(ApiError::InvalidGrant(REUSED_GRANT)),
         Outcome::Refused { reuse: false } => Err(ApiError::InvalidGrant(INVALID_GRANT)),
         Outcome::ScopeExceeded { .. } => Err(ApiError::InvalidScope(

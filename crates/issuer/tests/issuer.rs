@@ -7,14 +7,16 @@
 
 use std::{future::Future, rc::Rc};
 
-use revocable_core::{Algorithm, KeySet, Policy, SigningKey, SigningKeySet, Verifier};
+use revocable_core::{
+    Algorithm, KeySet, Policy, RevocationFeed, SigningKey, SigningKeySet, Verifier,
+};
 use revocable_issuer::{
     http::{Method, Request, Response},
     objects::{
         local::{run_to_completion, LocalBackend, LocalFeed},
-        UserObject,
+        Backend, Call, Outcome, UserObject,
     },
-    store::{memory::MemoryKv, subject_key, SessionRecord},
+    store::{memory::MemoryKv, subject_key, SessionRecord, StoreError},
     tokens::{hash_refresh_token, route_for_subject, ROUTE_CHARS},
     Config, ConfigError,
 };
@@ -350,6 +352,60 @@ fn full_flow_rotates_and_revokes() {
         .map(|(r, _)| r)
         .collect();
     assert_eq!(objects, vec![route]);
+}
+
+/// The session objects' clock, `ahead_ms` later than the worker's (a Durable Object reads its
+/// own clock, after the worker read its own when the request arrived).
+struct ObjectsAhead<'a> {
+    backend: &'a LocalBackend,
+    ahead_ms: i64,
+}
+
+impl Backend for ObjectsAhead<'_> {
+    async fn call(&self, route: &str, call: &Call, now_ms: i64) -> Result<Outcome, StoreError> {
+        self.backend.call(route, call, now_ms + self.ahead_ms).await
+    }
+
+    async fn feed(&self, now: i64) -> Result<RevocationFeed, StoreError> {
+        self.backend.feed(now).await
+    }
+}
+
+#[test]
+fn lifetimes_in_the_answer_use_the_objects_clock() {
+    let issuer = Issuer::new();
+    let objects = ObjectsAhead {
+        backend: &issuer.backend,
+        ahead_ms: 1_500,
+    };
+    let send = |request: &Request| {
+        let response = block_on(revocable_issuer::handle(
+            &issuer.config,
+            &objects,
+            request,
+            issuer.now_ms,
+        ));
+        assert!(response.status < 300, "{}", response.body);
+        serde_json::from_str::<Value>(&response.body).unwrap_or_default()
+    };
+    let first = send(&issuer.create_request(&json!({"sub": "alice"})));
+    assert_eq!(first["expires_in"], 300);
+    assert_eq!(first["refresh_token_expires_in"], 14 * 86400);
+    // Verified at the objects' time: its `iat` is a second past the worker's clock.
+    let verified = issuer
+        .config
+        .verifier
+        .verify(&s(&first["access_token"]), T0 + 1)
+        .unwrap_or_else(|e| panic!("access token does not verify: {e}"));
+    let claims: Value = serde_json::from_str(&verified.payload).unwrap_or_default();
+    assert_eq!(claims["iat"], T0 + 1, "the object's clock");
+    assert_eq!(claims["exp"], T0 + 301);
+    let next = send(&Issuer::refresh_request(&format!(
+        "grant_type=refresh_token&refresh_token={}",
+        s(&first["refresh_token"])
+    )));
+    assert_eq!(next["expires_in"], 300);
+    assert_eq!(next["refresh_token_expires_in"], 14 * 86400);
 }
 
 /// No object's storage holds a refresh token, the random part of one (the sealed successor

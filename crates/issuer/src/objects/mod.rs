@@ -1,7 +1,7 @@
 //! The two Durable Objects' logic, runtime-free: what the issuer worker asks a user's session
 //! object ([`Call`] -> [`Outcome`]), how the object runs it ([`UserObject`]: one call at a
 //! time, revocations delivered to the feed through an outbox), and the feed object
-//! ([`FeedObject`]). The wasm32 glue (`crate::durable`) only moves these values in and out
+//! ([`FeedObject`]). The wasm32 glue (crates/issuer/cdylib, `durable.rs`) only moves these values in and out
 //! of the Workers runtime; [`local::LocalBackend`] runs the same objects in memory for native
 //! tests and the simulation (crates/issuer/tests/issuer/simulation.rs).
 //!

@@ -1,5 +1,5 @@
 //! The Workers entry point (wasm32 only): reads the configuration and the request through
-//! the `worker` crate, hands plain values to [`crate::routes::handle`] with the Durable
+//! the `worker` crate, hands plain values to [`revocable_issuer::routes::handle`] with the Durable
 //! Objects as its backend ([`crate::durable::Objects`]), and turns the answer back into a
 //! Workers response. Kept thin so that everything else is tested natively.
 
@@ -8,12 +8,13 @@ use std::{cell::RefCell, rc::Rc};
 use futures_util::StreamExt;
 use worker::{console_error, event, Context, Date, Env, Headers};
 
-use crate::{
-    config::Config,
-    durable::Objects,
+use revocable_issuer::{
+    config::{Config, ConfigError},
     http::{ApiError, Body, Method, Request, Response, MAX_BODY_BYTES},
     routes,
 };
+
+use crate::durable::Objects;
 
 thread_local! {
     // Parsed once per isolate: parsing SIGNING_KEYS derives public keys, which is not free.
@@ -21,7 +22,7 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
-fn config(env: &Env) -> Result<Rc<Config>, crate::config::ConfigError> {
+fn config(env: &Env) -> Result<Rc<Config>, ConfigError> {
     if let Some(config) = CONFIG.with(|slot| slot.borrow().clone()) {
         return Ok(config);
     }

@@ -1,6 +1,6 @@
 //! The Durable Objects in the Workers runtime (wasm32 only): [`SessionObject`] (one per
 //! user, bound as `SESSIONS`) and [`RevocationFeedObject`] (one per deployment, bound as `FEED`),
-//! each a thin shell around the runtime-free logic in [`crate::objects`], plus the worker's
+//! each a thin shell around the runtime-free logic in [`revocable_issuer::objects`], plus the worker's
 //! client for both ([`Objects`]). Internal requests carry JSON: a [`Call`] in, an
 //! [`Outcome`] out; feed entries in, the feed out.
 
@@ -12,7 +12,7 @@ use worker::{
     RequestInit, Response, Result, State, Stub,
 };
 
-use crate::{
+use revocable_issuer::{
     config::Config,
     objects::{Backend, Call, FeedObject, FeedSink, Outcome, UserObject},
     store::{object_kv::ObjectKv, FeedAppend, StoreError},
