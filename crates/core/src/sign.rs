@@ -36,8 +36,9 @@ pub struct SigningKey {
     material: SigningMaterial,
 }
 
-/// Private key material per family. Every variant zeroizes on drop (jwt-compact's HMAC
-/// keys, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private key).
+/// Private key material per family. Every variant zeroizes on drop (the HMAC key's
+/// zeroizing secret, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private
+/// key).
 #[derive(Clone)]
 enum SigningMaterial {
     Hmac(Box<HmacKey>),

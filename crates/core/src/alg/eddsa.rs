@@ -1,5 +1,5 @@
-//! EdDSA (Ed25519): keys and signing over jwt-compact's `Ed25519` (ed25519-dalek);
-//! verification with ed25519-dalek's `verify_strict`.
+//! EdDSA (Ed25519): keys are ed25519-dalek's; verification with its `verify_strict`, signing
+//! (feature `sign`) with jwt-compact's `Ed25519`.
 //!
 //! Why not jwt-compact's `Ed25519::verify_signature`: it calls ed25519-dalek's lenient
 //! `verify`, which accepts a signature whose `R` is a small-order point (the key's owner
