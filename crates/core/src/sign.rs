@@ -491,46 +491,21 @@ mod tests {
 
     #[test]
     fn generate_rejects_bad_seeds() {
-        assert_eq!(
-            SigningKey::generate(Algorithm::EdDsa, &[1; 31])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
-        assert_eq!(
-            SigningKey::generate(Algorithm::Es256, &[0; 32])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
-        assert_eq!(
-            SigningKey::generate(Algorithm::Es256, &[0xff; 32])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
-        assert_eq!(
-            SigningKey::generate(Algorithm::Hs256, &[1; 31])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
+        let code = |alg, seed: &[u8]| SigningKey::generate(alg, seed).unwrap_err().code();
+        for (alg, seed, expected) in [
+            (Algorithm::EdDsa, &[1_u8; 31][..], "ERR_JWK_INVALID"),
+            (Algorithm::Es256, &[0; 32], "ERR_JWK_INVALID"),
+            (Algorithm::Es256, &[0xff; 32], "ERR_JWK_INVALID"),
+            (Algorithm::Hs256, &[1; 31], "ERR_JWK_INVALID"),
+            (Algorithm::Rs256, &[1; 32], "ERR_JOSE_NOT_SUPPORTED"),
+            // ES512: 2^521 - 1 (the top 7 bits cleared) is still above the group order.
+            (Algorithm::Es512, &[0xff; 66], "ERR_JWK_INVALID"),
+        ] {
+            assert_eq!(code(alg, seed), expected, "{alg} {seed:?}");
+        }
         assert!(SigningKey::generate(Algorithm::Hs256, &[1; 40]).is_ok());
-        assert_eq!(
-            SigningKey::generate(Algorithm::Rs256, &[1; 32])
-                .unwrap_err()
-                .code(),
-            "ERR_JOSE_NOT_SUPPORTED"
-        );
-        // ES512: the top 7 bits are cleared, so the first byte's high bits do not matter...
+        // ES512: the top 7 bits are cleared, so the first byte's high bits do not matter.
         assert!(SigningKey::generate(Algorithm::Es512, &[0x80; 66]).is_ok());
-        // ...but 2^521 - 1 is still above the group order.
-        assert_eq!(
-            SigningKey::generate(Algorithm::Es512, &[0xff; 66])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! crit.
 
 use revocable_core::{Algorithm, KeySet, Verifier};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::common::*;
 
@@ -378,46 +378,29 @@ fn required_claims() {
 fn claim_check_order() {
     let v = verifier(policy().with_typ("at+jwt"));
     let key = signing_key(Algorithm::EdDsa);
+    let check = |c: &Map<String, Value>, typ: &str, code: &str, claim: &str, reason: &str| {
+        expect_claim(
+            v.verify(&key.sign(c, Some(typ)).unwrap(), NOW),
+            code,
+            claim,
+            reason,
+        );
+    };
     // Wrong typ beats wrong issuer, missing aud and expiry.
     let mut c = claims();
     c.insert("iss".into(), "x".into());
     c.remove("aud");
     c.insert("exp".into(), json!(1));
-    expect_claim(
-        v.verify(&key.sign(&c, Some("JWT")).unwrap(), NOW),
-        CLAIM,
-        "typ",
-        "check_failed",
-    );
+    check(&c, "JWT", CLAIM, "typ", "check_failed");
     // Then presence (aud) before issuer value and expiry.
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        CLAIM,
-        "aud",
-        "missing",
-    );
+    check(&c, "at+jwt", CLAIM, "aud", "missing");
     // Then issuer before audience and expiry.
     c.insert("aud".into(), "other".into());
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        CLAIM,
-        "iss",
-        "check_failed",
-    );
+    check(&c, "at+jwt", CLAIM, "iss", "check_failed");
     c.insert("iss".into(), ISS.into());
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        CLAIM,
-        "aud",
-        "check_failed",
-    );
+    check(&c, "at+jwt", CLAIM, "aud", "check_failed");
     c.insert("aud".into(), AUD.into());
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        EXPIRED,
-        "exp",
-        "check_failed",
-    );
+    check(&c, "at+jwt", EXPIRED, "exp", "check_failed");
 }
 
 #[test]
