@@ -61,10 +61,7 @@ impl SigningMaterial {
 
 impl core::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("alg", &self.alg)
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        jwk::fmt_redacted(f, "SigningKey", self.alg, &self.kid)
     }
 }
 

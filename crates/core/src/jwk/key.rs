@@ -130,12 +130,23 @@ pub(crate) fn thumbprint(material: &KeyMaterial) -> String {
     b64::encode(&Sha256::digest(input.as_bytes()))
 }
 
+/// The `Debug` form of a verification or signing key: its algorithm and `kid`, never the
+/// key material.
+pub(crate) fn fmt_redacted(
+    f: &mut core::fmt::Formatter<'_>,
+    name: &str,
+    alg: Algorithm,
+    kid: &dyn core::fmt::Debug,
+) -> core::fmt::Result {
+    f.debug_struct(name)
+        .field("alg", &alg)
+        .field("kid", kid)
+        .finish_non_exhaustive()
+}
+
 impl core::fmt::Debug for Key {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Key")
-            .field("alg", &self.alg)
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        fmt_redacted(f, "Key", self.alg, &self.kid)
     }
 }
 

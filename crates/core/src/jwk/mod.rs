@@ -43,7 +43,7 @@ pub(crate) use self::raw::SecretMember;
 #[cfg(feature = "sign")]
 pub(crate) use self::{
     import::{check_usage, resolve_algorithm, KeyKind, Parsed},
-    key::thumbprint,
+    key::{fmt_redacted, thumbprint},
     raw::{member, secret_member},
 };
 
