@@ -363,88 +363,83 @@ fn generate_revocable_vectors() -> Value {
         ),
         "ERR_JWT_INVALID",
     ));
-    vectors.push(v(
-        "expired exactly at exp",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 300,
-        base_policy.clone(),
-        claim_err("ERR_JWT_EXPIRED", "exp", "check_failed"),
-    ));
-    vectors.push(v(
-        "one second before exp",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 299,
-        base_policy.clone(),
-        json!({"ok": true}),
-    ));
-    vectors.push(v(
-        "within the clock tolerance after exp",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 304,
-        json!({"issuer": ISS, "audience": AUD, "clockTolerance": 5}),
-        json!({"ok": true}),
-    ));
-    vectors.push(v(
-        "iat in the future",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW - 1,
-        base_policy.clone(),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iat", "check_failed"),
-    ));
     let mut c = claims();
     c.insert("exp".into(), "1700000300".into());
-    vectors.push(v(
-        "exp as a string",
-        vec![jwk_of(&ed)],
-        ed.sign(&c, None).unwrap(),
-        NOW,
-        base_policy.clone(),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "exp", "invalid"),
-    ));
-    vectors.push(v(
-        "wrong issuer",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": "https://other.example", "audience": AUD}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iss", "check_failed"),
-    ));
-    vectors.push(v(
-        "wrong audience",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": ISS, "audience": ["billing"]}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "aud", "check_failed"),
-    ));
-    vectors.push(v(
-        "typ expected but absent",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": ISS, "audience": AUD, "typ": "at+jwt"}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "typ", "missing"),
-    ));
-    vectors.push(v(
-        "required claim missing",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": ISS, "audience": AUD, "requiredClaims": ["email"]}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "email", "missing"),
-    ));
-    vectors.push(v(
-        "token older than maxTokenAge",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 61,
-        json!({"issuer": ISS, "audience": AUD, "maxTokenAge": 60}),
-        claim_err("ERR_JWT_EXPIRED", "iat", "check_failed"),
-    ));
+    // One EdDSA key against the claims policy: (name, token, now, policy, expected).
+    for (name, token, now, policy, expect) in [
+        (
+            "expired exactly at exp",
+            good.clone(),
+            NOW + 300,
+            base_policy.clone(),
+            claim_err("ERR_JWT_EXPIRED", "exp", "check_failed"),
+        ),
+        (
+            "one second before exp",
+            good.clone(),
+            NOW + 299,
+            base_policy.clone(),
+            json!({"ok": true}),
+        ),
+        (
+            "within the clock tolerance after exp",
+            good.clone(),
+            NOW + 304,
+            json!({"issuer": ISS, "audience": AUD, "clockTolerance": 5}),
+            json!({"ok": true}),
+        ),
+        (
+            "iat in the future",
+            good.clone(),
+            NOW - 1,
+            base_policy.clone(),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iat", "check_failed"),
+        ),
+        (
+            "exp as a string",
+            ed.sign(&c, None).unwrap(),
+            NOW,
+            base_policy.clone(),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "exp", "invalid"),
+        ),
+        (
+            "wrong issuer",
+            good.clone(),
+            NOW,
+            json!({"issuer": "https://other.example", "audience": AUD}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iss", "check_failed"),
+        ),
+        (
+            "wrong audience",
+            good.clone(),
+            NOW,
+            json!({"issuer": ISS, "audience": ["billing"]}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "aud", "check_failed"),
+        ),
+        (
+            "typ expected but absent",
+            good.clone(),
+            NOW,
+            json!({"issuer": ISS, "audience": AUD, "typ": "at+jwt"}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "typ", "missing"),
+        ),
+        (
+            "required claim missing",
+            good.clone(),
+            NOW,
+            json!({"issuer": ISS, "audience": AUD, "requiredClaims": ["email"]}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "email", "missing"),
+        ),
+        (
+            "token older than maxTokenAge",
+            good.clone(),
+            NOW + 61,
+            json!({"issuer": ISS, "audience": AUD, "maxTokenAge": 60}),
+            claim_err("ERR_JWT_EXPIRED", "iat", "check_failed"),
+        ),
+    ] {
+        vectors.push(v(name, vec![jwk_of(&ed)], token, now, policy, expect));
+    }
     vectors.push(refused(
         "crit extension not understood",
         &ed,
