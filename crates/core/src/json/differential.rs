@@ -999,19 +999,8 @@ fn value(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
             }
         }
         6 | 7 => {
-            out.push(b'[');
             let n = rng.below(4);
-            for i in 0..n {
-                if i > 0 {
-                    out.push(b',');
-                }
-                value(rng, out, depth + 1);
-            }
-            if n > 0 && rng.percent(2) {
-                out.push(b',');
-            }
-            whitespace(rng, out);
-            out.push(b']');
+            sequence(rng, out, *b"[]", n, |rng, out| value(rng, out, depth + 1));
         }
         _ => object(rng, out, depth),
     }
@@ -1019,12 +1008,8 @@ fn value(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
 }
 
 fn object(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
-    out.push(b'{');
     let n = rng.below(6);
-    for i in 0..n {
-        if i > 0 {
-            out.push(b',');
-        }
+    sequence(rng, out, *b"{}", n, |rng, out| {
         whitespace(rng, out);
         string(rng, out, true);
         whitespace(rng, out);
@@ -1032,12 +1017,30 @@ fn object(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
             out.push(b':');
         }
         value(rng, out, depth + 1);
+    });
+}
+
+/// An array or object (`brackets`) of `n` items separated by commas, sometimes with a
+/// trailing comma (which JSON does not allow).
+fn sequence(
+    rng: &mut Rng,
+    out: &mut Vec<u8>,
+    [open, close]: [u8; 2],
+    n: usize,
+    mut item: impl FnMut(&mut Rng, &mut Vec<u8>),
+) {
+    out.push(open);
+    for i in 0..n {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(rng, out);
     }
     if n > 0 && rng.percent(2) {
         out.push(b',');
     }
     whitespace(rng, out);
-    out.push(b'}');
+    out.push(close);
 }
 
 fn generate(rng: &mut Rng) -> Vec<u8> {
