@@ -45,39 +45,41 @@ fn at_times(v: &Verifier, token: &str, claim: &str, cases: &[(i64, Option<&str>)
 }
 
 #[test]
-fn exp_boundaries_with_and_without_tolerance() {
-    let token = token_with(json!({"exp": NOW, "iat": NOW - 60}));
-    let expired = Some(EXPIRED);
-    at_times(
-        &verifier(policy()),
-        &token,
-        "exp",
-        &[(NOW - 1, None), (NOW, expired), (NOW + 1, expired)],
-    );
-    at_times(
-        &verifier(policy().with_clock_tolerance(10)),
-        &token,
-        "exp",
-        &[(NOW + 9, None), (NOW + 10, expired), (NOW + 11, expired)],
-    );
-}
-
-#[test]
-fn nbf_boundaries_with_and_without_tolerance() {
-    let token = token_with(json!({"nbf": NOW, "iat": NOW - 60}));
-    let early = Some(CLAIM);
-    at_times(
-        &verifier(policy()),
-        &token,
-        "nbf",
-        &[(NOW - 1, early), (NOW, None), (NOW + 1, None)],
-    );
-    at_times(
-        &verifier(policy().with_clock_tolerance(10)),
-        &token,
-        "nbf",
-        &[(NOW - 10, None), (NOW - 11, early), (NOW - 9, None)],
-    );
+fn exp_and_nbf_boundaries_with_and_without_tolerance() {
+    let exp = token_with(json!({"exp": NOW, "iat": NOW - 60}));
+    let nbf = token_with(json!({"nbf": NOW, "iat": NOW - 60}));
+    let (expired, early) = (Some(EXPIRED), Some(CLAIM));
+    // (claim, token, clock tolerance, the instants checked)
+    let cases = [
+        (
+            "exp",
+            &exp,
+            0,
+            [(NOW - 1, None), (NOW, expired), (NOW + 1, expired)],
+        ),
+        (
+            "exp",
+            &exp,
+            10,
+            [(NOW + 9, None), (NOW + 10, expired), (NOW + 11, expired)],
+        ),
+        (
+            "nbf",
+            &nbf,
+            0,
+            [(NOW - 1, early), (NOW, None), (NOW + 1, None)],
+        ),
+        (
+            "nbf",
+            &nbf,
+            10,
+            [(NOW - 10, None), (NOW - 11, early), (NOW - 9, None)],
+        ),
+    ];
+    for (claim, token, tolerance, times) in cases {
+        let v = verifier(policy().with_clock_tolerance(tolerance));
+        at_times(&v, token, claim, &times);
+    }
 }
 
 #[test]
