@@ -71,44 +71,22 @@ fuzz_target!(|data: &[u8]| {
         Ok(_) => true,
         Err(e) => !matches!(e.code(), "ERR_JWS_INVALID" | "ERR_JOSE_NOT_SUPPORTED"),
     };
-    if header_parsed {
-        assert_eq!(
-            serde_object_verdict(header),
-            Some(true),
-            "the core accepted a header serde_json refuses"
-        );
-    } else if message == "invalid jws: header is not a json object" {
-        assert_eq!(
-            serde_object_verdict(header),
-            None,
-            "the core refused a header that is a json object"
-        );
-    } else if message == "invalid jws: header repeats a member name" {
-        assert_ne!(
-            serde_object_verdict(header),
-            Some(true),
-            "the core saw a repeated name in a header serde_json reads as a clean object"
-        );
-    }
-    if reached_claims(&result) {
-        assert_eq!(
-            serde_object_verdict(claims),
-            Some(true),
-            "the core accepted claims serde_json refuses"
-        );
-    } else if message == "invalid jwt: claims are not a json object" {
-        assert_eq!(
-            serde_object_verdict(claims),
-            None,
-            "the core refused claims that are a json object"
-        );
-    } else if message == "invalid jwt: claims repeat a member name" {
-        assert_ne!(
-            serde_object_verdict(claims),
-            Some(true),
-            "the core saw a repeated name in a claims serde_json reads as a clean object"
-        );
-    }
+    agree_on_object(
+        "a header",
+        header,
+        header_parsed,
+        &message,
+        "invalid jws: header is not a json object",
+        "invalid jws: header repeats a member name",
+    );
+    agree_on_object(
+        "claims",
+        claims,
+        reached_claims(&result),
+        &message,
+        "invalid jwt: claims are not a json object",
+        "invalid jwt: claims repeat a member name",
+    );
     if !reached_claims(&result) {
         return;
     }
@@ -151,3 +129,35 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// The core's verdict on one JSON part (`what`: "a header" or "claims") against serde_json's:
+/// `parsed` when the core got past the part; otherwise its error `message` tells a text that
+/// is not an object from one that repeats a name.
+fn agree_on_object(
+    what: &str,
+    text: &[u8],
+    parsed: bool,
+    message: &str,
+    not_an_object: &str,
+    repeats_a_name: &str,
+) {
+    if parsed {
+        assert_eq!(
+            serde_object_verdict(text),
+            Some(true),
+            "the core accepted {what} serde_json refuses"
+        );
+    } else if message == not_an_object {
+        assert_eq!(
+            serde_object_verdict(text),
+            None,
+            "the core refused {what} that is a json object"
+        );
+    } else if message == repeats_a_name {
+        assert_ne!(
+            serde_object_verdict(text),
+            Some(true),
+            "the core saw a repeated name in {what} serde_json reads as a clean object"
+        );
+    }
+}

@@ -1,5 +1,5 @@
-//! The JWS algorithms this crate knows, and (in `alg/`) one file per family wiring them to
-//! jwt-compact's `Algorithm` trait (ES384/ES512 implemented here over p384/p521).
+//! The JWS algorithms this crate knows, and (in `alg/`) one file per family: key checks,
+//! verification, and signing (feature `sign`, partly through jwt-compact).
 
 use core::{fmt, str::FromStr};
 

@@ -102,8 +102,9 @@ impl Claims {
     }
 }
 
-/// Deserializes a string or an array of strings into a `Vec<String>` (policy options).
-#[cfg(feature = "serde")]
+/// Deserializes a string or an array of strings into a `Vec<String>` (policy options; the
+/// JSON differential tests' policy model).
+#[cfg(any(test, feature = "serde"))]
 pub(crate) fn one_or_many<'de, D: serde::Deserializer<'de>>(
     de: D,
 ) -> Result<Vec<String>, D::Error> {

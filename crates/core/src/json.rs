@@ -328,6 +328,21 @@ impl<'a> Reader<'a> {
         Ok(Value::StrList(list))
     }
 
+    /// Opens a skipped object or array at its first byte: true when it holds something,
+    /// false when `close` follows at once (the empty container is then left again).
+    #[inline]
+    fn open_skipped(&mut self, close: u8) -> Result<bool> {
+        self.pos += 1;
+        self.enter()?;
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            self.depth -= 1;
+            Ok(false)
+        } else {
+            Ok(true)
+        }
+    }
+
     /// Skips one value of any kind, checking all of it as strictly as if it were read
     /// (repeated names in every nested object, strings, numbers, depth). Iterative: an
     /// explicit stack of open containers (`Some(names)` for an object, `None` for an array)
@@ -339,12 +354,7 @@ impl<'a> Reader<'a> {
             // A value starts here.
             match self.peek() {
                 Some(b'{') => {
-                    self.pos += 1;
-                    self.enter()?;
-                    if self.peek() == Some(b'}') {
-                        self.pos += 1;
-                        self.depth -= 1;
-                    } else {
+                    if self.open_skipped(b'}')? {
                         let mut names = SeenNames::default();
                         self.skipped_name(&mut names)?;
                         open.push(Some(names));
@@ -352,12 +362,7 @@ impl<'a> Reader<'a> {
                     }
                 }
                 Some(b'[') => {
-                    self.pos += 1;
-                    self.enter()?;
-                    if self.peek() == Some(b']') {
-                        self.pos += 1;
-                        self.depth -= 1;
-                    } else {
+                    if self.open_skipped(b']')? {
                         open.push(None);
                         continue;
                     }

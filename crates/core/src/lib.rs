@@ -75,3 +75,15 @@ pub use crate::{
 
 #[cfg(feature = "sign")]
 pub use crate::sign::{SigningKey, SigningKeySet};
+
+/// Helpers of the unit tests.
+#[cfg(test)]
+mod test_support {
+    /// Bytes from a hex string (test vectors).
+    pub(crate) fn hex(s: &str) -> alloc::vec::Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+}

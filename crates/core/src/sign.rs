@@ -36,8 +36,9 @@ pub struct SigningKey {
     material: SigningMaterial,
 }
 
-/// Private key material per family. Every variant zeroizes on drop (jwt-compact's HMAC
-/// keys, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private key).
+/// Private key material per family. Every variant zeroizes on drop (the HMAC key's
+/// zeroizing secret, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private
+/// key).
 #[derive(Clone)]
 enum SigningMaterial {
     Hmac(Box<HmacKey>),
@@ -60,10 +61,7 @@ impl SigningMaterial {
 
 impl core::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("alg", &self.alg)
-            .field("kid", &self.kid)
-            .finish_non_exhaustive()
+        jwk::fmt_redacted(f, "SigningKey", self.alg, &self.kid)
     }
 }
 
@@ -490,46 +488,21 @@ mod tests {
 
     #[test]
     fn generate_rejects_bad_seeds() {
-        assert_eq!(
-            SigningKey::generate(Algorithm::EdDsa, &[1; 31])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
-        assert_eq!(
-            SigningKey::generate(Algorithm::Es256, &[0; 32])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
-        assert_eq!(
-            SigningKey::generate(Algorithm::Es256, &[0xff; 32])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
-        assert_eq!(
-            SigningKey::generate(Algorithm::Hs256, &[1; 31])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
+        let code = |alg, seed: &[u8]| SigningKey::generate(alg, seed).unwrap_err().code();
+        for (alg, seed, expected) in [
+            (Algorithm::EdDsa, &[1_u8; 31][..], "ERR_JWK_INVALID"),
+            (Algorithm::Es256, &[0; 32], "ERR_JWK_INVALID"),
+            (Algorithm::Es256, &[0xff; 32], "ERR_JWK_INVALID"),
+            (Algorithm::Hs256, &[1; 31], "ERR_JWK_INVALID"),
+            (Algorithm::Rs256, &[1; 32], "ERR_JOSE_NOT_SUPPORTED"),
+            // ES512: 2^521 - 1 (the top 7 bits cleared) is still above the group order.
+            (Algorithm::Es512, &[0xff; 66], "ERR_JWK_INVALID"),
+        ] {
+            assert_eq!(code(alg, seed), expected, "{alg} {seed:?}");
+        }
         assert!(SigningKey::generate(Algorithm::Hs256, &[1; 40]).is_ok());
-        assert_eq!(
-            SigningKey::generate(Algorithm::Rs256, &[1; 32])
-                .unwrap_err()
-                .code(),
-            "ERR_JOSE_NOT_SUPPORTED"
-        );
-        // ES512: the top 7 bits are cleared, so the first byte's high bits do not matter...
+        // ES512: the top 7 bits are cleared, so the first byte's high bits do not matter.
         assert!(SigningKey::generate(Algorithm::Es512, &[0x80; 66]).is_ok());
-        // ...but 2^521 - 1 is still above the group order.
-        assert_eq!(
-            SigningKey::generate(Algorithm::Es512, &[0xff; 66])
-                .unwrap_err()
-                .code(),
-            "ERR_JWK_INVALID"
-        );
     }
 
     #[test]

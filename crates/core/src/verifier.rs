@@ -14,10 +14,72 @@ use crate::{
 /// Tokens longer than this (16 KiB) are rejected before any decoding (`ERR_JWT_INVALID`).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
+/// The phases of `Verifier::verify_until`: all of them.
+const ALL_PHASES: u32 = 7;
+
 /// Stack buffer sizes for the decoded header and signature: a 1 KiB header and a
 /// 16384-bit RSA signature need no allocation; larger (hostile) ones fall back to the heap.
 const HEADER_STACK: usize = 1024;
 const SIGNATURE_STACK: usize = 2048;
+
+/// The decoded header and signature, in stack buffers where they fit, else on the heap.
+struct Buffers {
+    header_stack: [u8; HEADER_STACK],
+    header_heap: Vec<u8>,
+    signature_stack: [u8; SIGNATURE_STACK],
+    signature_heap: Vec<u8>,
+}
+
+/// A token split and strictly decoded (steps 1-3 of the order).
+struct Decoded<'t, 'b> {
+    /// `header.payload` as sent: what the signature covers.
+    signing_input: &'t [u8],
+    header_json: &'b [u8],
+    payload: Vec<u8>,
+    signature: &'b [u8],
+}
+
+impl Buffers {
+    #[inline]
+    fn new() -> Self {
+        Self {
+            header_stack: [0; HEADER_STACK],
+            header_heap: Vec::new(),
+            signature_stack: [0; SIGNATURE_STACK],
+            signature_heap: Vec::new(),
+        }
+    }
+
+    /// 1-3. Size, then shape, then strict base64url for all three segments. Token segments
+    /// are public: the fast (not constant-time) strict decoder.
+    #[inline]
+    fn decode<'t, 'b>(&'b mut self, token: &'t str) -> Result<Decoded<'t, 'b>, Error> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
+        }
+        let segments = token::split(token)?;
+        let header_json = b64::decode_public_buffered(
+            segments.header,
+            &mut self.header_stack,
+            &mut self.header_heap,
+        )
+        .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
+        let payload = b64::decode_public_vec(segments.payload)
+            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
+        let signature = b64::decode_public_buffered(
+            segments.signature,
+            &mut self.signature_stack,
+            &mut self.signature_heap,
+        )
+        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
+        Ok(Decoded {
+            signing_input: segments.signing_input,
+            header_json,
+            payload,
+            signature,
+        })
+    }
+}
 
 /// A verified token.
 #[derive(Debug, Clone)]
@@ -168,35 +230,50 @@ impl Verifier {
         now: i64,
         host: Option<&dyn SignatureHost>,
     ) -> Result<Verified, Error> {
-        // 1-2. Size, then shape.
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
+        match self.verify_until::<ALL_PHASES>(token, now, host)? {
+            Some(verified) => Ok(verified),
+            // Not reached: with every phase run, `verify_until` returns the verified token.
+            None => Err(Error::InvalidJwt(
+                "verification stopped before its last phase",
+            )),
         }
-        let segments = token::split(token)?;
+    }
 
-        // 3. Strict base64url for all three segments, into stack buffers where they fit.
-        // Token segments are public: the fast (not constant-time) strict decoder.
-        let mut header_stack = [0_u8; HEADER_STACK];
-        let mut header_heap = Vec::new();
-        let header_json =
-            b64::decode_public_buffered(segments.header, &mut header_stack, &mut header_heap)
-                .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
-        let payload = b64::decode_public_vec(segments.payload)
-            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
-        let mut signature_stack = [0_u8; SIGNATURE_STACK];
-        let mut signature_heap = Vec::new();
-        let signature = b64::decode_public_buffered(
-            segments.signature,
-            &mut signature_stack,
-            &mut signature_heap,
-        )
-        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
+    /// The verification order, stopped after `PHASES` of its phases (`verify_phases`): 0
+    /// returns at once, 1 after size, split and base64url (steps 1-3), 2 after the header
+    /// (4), 3 after the allow-list and key lookup (5-6), 4 after the signature (7), 5 after
+    /// the claims JSON (8), 6 after the policy and revocation (9-10); `Some` only with
+    /// [`ALL_PHASES`]. `PHASES` is a constant, so `verify_checked`'s instance has no stops.
+    #[inline]
+    fn verify_until<const PHASES: u32>(
+        &self,
+        token: &str,
+        now: i64,
+        host: Option<&dyn SignatureHost>,
+    ) -> Result<Option<Verified>, Error> {
+        if PHASES == 0 {
+            return Ok(None);
+        }
+        // 1-3. Size, shape, strict base64url.
+        let mut buffers = Buffers::new();
+        let Decoded {
+            signing_input,
+            header_json,
+            payload,
+            signature,
+        } = buffers.decode(token)?;
+        if PHASES == 1 {
+            return Ok(None);
+        }
 
         // 4. Header.
         let header = token::parse_header(header_json, &self.policy.critical)?;
-        let alg_name = header.alg.as_deref().unwrap_or_default();
+        if PHASES == 2 {
+            return Ok(None);
+        }
 
         // 5. Allow-list (never the token's choice: an unknown name or `none` is not allowed).
+        let alg_name = header.alg.as_deref().unwrap_or_default();
         let alg = Algorithm::from_token_header(alg_name)?;
         if !self.allowed.contains(alg) {
             return Err(Error::AlgNotAllowed);
@@ -204,22 +281,34 @@ impl Verifier {
 
         // 6. Key by kid (the key fixes the algorithm).
         let key = self.keys.select(alg, header.kid.as_deref())?;
+        if PHASES == 3 {
+            return Ok(None);
+        }
 
         // 7. Signature over `header.payload` as sent.
-        if !host::check_signature(&self.keys, key, host, segments.signing_input, signature) {
+        if !host::check_signature(&self.keys, key, host, signing_input, signature) {
             return Err(Error::SignatureVerificationFailed);
+        }
+        if PHASES == 4 {
+            return Ok(None);
         }
 
         // 8. Payload: one pass into the registered claims.
         let payload =
             String::from_utf8(payload).map_err(|_| Error::InvalidJwt("claims are not utf-8"))?;
         let parsed = claims::parse(&payload, &self.policy.required_claims)?;
+        if PHASES == 5 {
+            return Ok(None);
+        }
 
         // 9. Claims policy, 10. revocation.
         self.check_policy(&parsed, header.typ.as_deref(), now)?;
         self.revocations.check(&parsed.claims)?;
+        if PHASES < ALL_PHASES {
+            return Ok(None);
+        }
 
-        Ok(Verified {
+        Ok(Some(Verified {
             header: Header {
                 alg,
                 kid: header.kid.map(Into::into),
@@ -227,15 +316,12 @@ impl Verifier {
             },
             claims: parsed.claims,
             payload,
-        })
+        }))
     }
 
     /// [`Verifier::verify_with_host`] stopped after `steps` of its phases, to time each phase
-    /// (js/bench/phases.mjs): 0 returns at once, 1 after size, split and base64url (steps
-    /// 1-3), 2 after the header (4), 3 after the allow-list and key lookup (5-6), 4 after the
-    /// signature (7), 5 after the claims JSON (8), 6 after the policy and revocation (9-10).
-    /// `Some(payload)` only when every phase ran. The same code as `verify_checked`, step for
-    /// step; a measuring tool, never used to verify.
+    /// (js/bench/phases.mjs): the phases of `Verifier::verify_until`, `Some(payload)` only
+    /// when every phase ran. The same code as `verify`; a measuring tool, never used to verify.
     #[cfg(feature = "measure-phases")]
     #[doc(hidden)]
     #[inline]
@@ -246,62 +332,17 @@ impl Verifier {
         host: Option<&dyn SignatureHost>,
         steps: u32,
     ) -> Result<Option<String>, Error> {
-        if steps == 0 {
-            return Ok(None);
-        }
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
-        }
-        let segments = token::split(token)?;
-        let mut header_stack = [0_u8; HEADER_STACK];
-        let mut header_heap = Vec::new();
-        let header_json =
-            b64::decode_public_buffered(segments.header, &mut header_stack, &mut header_heap)
-                .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
-        let payload = b64::decode_public_vec(segments.payload)
-            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
-        let mut signature_stack = [0_u8; SIGNATURE_STACK];
-        let mut signature_heap = Vec::new();
-        let signature = b64::decode_public_buffered(
-            segments.signature,
-            &mut signature_stack,
-            &mut signature_heap,
-        )
-        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
-        if steps == 1 {
-            return Ok(None);
-        }
-        let header = token::parse_header(header_json, &self.policy.critical)?;
-        if steps == 2 {
-            return Ok(None);
-        }
-        let alg_name = header.alg.as_deref().unwrap_or_default();
-        let alg = Algorithm::from_token_header(alg_name)?;
-        if !self.allowed.contains(alg) {
-            return Err(Error::AlgNotAllowed);
-        }
-        let key = self.keys.select(alg, header.kid.as_deref())?;
-        if steps == 3 {
-            return Ok(None);
-        }
-        if !host::check_signature(&self.keys, key, host, segments.signing_input, signature) {
-            return Err(Error::SignatureVerificationFailed);
-        }
-        if steps == 4 {
-            return Ok(None);
-        }
-        let payload =
-            String::from_utf8(payload).map_err(|_| Error::InvalidJwt("claims are not utf-8"))?;
-        let parsed = claims::parse(&payload, &self.policy.required_claims)?;
-        if steps == 5 {
-            return Ok(None);
-        }
-        self.check_policy(&parsed, header.typ.as_deref(), now)?;
-        self.revocations.check(&parsed.claims)?;
-        if steps == 6 {
-            return Ok(None);
-        }
-        Ok(Some(payload))
+        let verified = match steps {
+            0 => self.verify_until::<0>(token, now, host),
+            1 => self.verify_until::<1>(token, now, host),
+            2 => self.verify_until::<2>(token, now, host),
+            3 => self.verify_until::<3>(token, now, host),
+            4 => self.verify_until::<4>(token, now, host),
+            5 => self.verify_until::<5>(token, now, host),
+            6 => self.verify_until::<6>(token, now, host),
+            _ => self.verify_until::<ALL_PHASES>(token, now, host),
+        }?;
+        Ok(verified.map(|verified| verified.payload))
     }
 
     /// The claims policy, in the documented order.
@@ -403,5 +444,44 @@ impl Verifier {
     /// The effective allow-list: the policy's algorithms intersected with the keys'.
     pub fn algorithms(&self) -> Vec<Algorithm> {
         self.allowed.iter().collect()
+    }
+}
+
+#[cfg(all(test, feature = "measure-phases", feature = "sign"))]
+mod tests {
+    use crate::{Algorithm, KeySet, Policy, SigningKey, Verifier};
+
+    /// Every phase count short of all returns nothing; all of them return what `verify` does.
+    #[test]
+    fn verify_phases_stops_after_each_phase() {
+        let key = SigningKey::generate(Algorithm::EdDsa, &[4; 32]).unwrap();
+        let verifier = Verifier::new(
+            KeySet::single(key.verifying_key()),
+            Policy::new(["iss"], ["api"]),
+        )
+        .unwrap();
+        let token = key
+            .sign_parts(
+                br#"{"alg":"EdDSA"}"#,
+                br#"{"iss":"iss","aud":"api","exp":200}"#,
+            )
+            .unwrap();
+        for steps in 0..super::ALL_PHASES {
+            assert_eq!(verifier.verify_phases(&token, 100, None, steps), Ok(None));
+        }
+        let payload = verifier.verify(&token, 100).unwrap().payload;
+        assert_eq!(
+            verifier.verify_phases(&token, 100, None, super::ALL_PHASES),
+            Ok(Some(payload))
+        );
+        // A failing phase fails whatever comes after it: an expired token at 6 steps.
+        assert_eq!(
+            verifier
+                .verify_phases(&token, 300, None, 6)
+                .unwrap_err()
+                .code(),
+            "ERR_JWT_EXPIRED"
+        );
+        assert_eq!(verifier.verify_phases(&token, 300, None, 5), Ok(None));
     }
 }

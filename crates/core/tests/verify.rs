@@ -21,5 +21,7 @@ mod properties;
 mod revocation;
 #[path = "verify/roundtrip.rs"]
 mod roundtrip;
+#[path = "verify/small_order.rs"]
+mod small_order;
 #[path = "verify/vectors.rs"]
 mod vectors;

@@ -327,6 +327,16 @@ mod tests {
         cache.verify(&f.verifier, token, now, || f.verifier.verify(token, now))
     }
 
+    /// `run` at `NOW`, as "hit", "miss", "uncached" or the error code.
+    fn outcome(cache: &mut TokenCache, f: &Fixture, token: &str) -> &'static str {
+        match run(cache, f, token, NOW) {
+            Ok(Outcome::Hit(_)) => "hit",
+            Ok(Outcome::Miss { .. }) => "miss",
+            Ok(Outcome::Uncached(_)) => "uncached",
+            Err(err) => err.code(),
+        }
+    }
+
     fn slot(outcome: &Outcome) -> u32 {
         match outcome {
             Outcome::Hit(slot) | Outcome::Miss { slot, .. } => *slot,
@@ -378,20 +388,12 @@ mod tests {
         let mut cache = TokenCache::new(10);
         let t = token(&f, 7, NOW + 300);
         run(&mut cache, &f, &t, NOW).unwrap();
-        for (feed, claim) in [
-            (
-                json!({"generated_at": NOW, "jti": [{"id": "jti-7", "exp": NOW + 300}]}),
-                "jti",
-            ),
-            (
-                json!({"generated_at": NOW, "sid": [{"id": "sid-7", "exp": NOW + 300}]}),
-                "sid",
-            ),
-            (
-                json!({"generated_at": NOW, "sub": [{"id": "user-7", "not_before": NOW, "exp": NOW + 300}]}),
-                "sub",
-            ),
-        ] {
+        for (claim, id) in [("jti", "jti-7"), ("sid", "sid-7"), ("sub", "user-7")] {
+            let mut entry = json!({"id": id, "exp": NOW + 300});
+            if claim == "sub" {
+                entry["not_before"] = json!(NOW);
+            }
+            let feed = json!({"generated_at": NOW, claim: [entry]});
             run(&mut cache, &f, &t, NOW).unwrap();
             f.verifier
                 .update_revocations(&feed.to_string(), NOW)
@@ -423,28 +425,14 @@ mod tests {
         for t in &tokens[..3] {
             run(&mut cache, &f, t, NOW).unwrap();
         }
-        // Touch token 0, so token 1 is now the least recently used.
-        assert!(matches!(
-            run(&mut cache, &f, &tokens[0], NOW),
-            Ok(Outcome::Hit(_))
-        ));
-        assert!(matches!(
-            run(&mut cache, &f, &tokens[3], NOW),
-            Ok(Outcome::Miss { .. })
-        ));
+        // Touch token 0, so token 1 is now the least recently used; token 3 evicts it.
+        for (at, expected) in [(0, "hit"), (3, "miss")] {
+            assert_eq!(outcome(&mut cache, &f, &tokens[at]), expected, "token {at}");
+        }
         assert_eq!(cache.len(), 3);
-        assert!(matches!(
-            run(&mut cache, &f, &tokens[0], NOW),
-            Ok(Outcome::Hit(_))
-        ));
-        assert!(matches!(
-            run(&mut cache, &f, &tokens[2], NOW),
-            Ok(Outcome::Hit(_))
-        ));
-        assert!(matches!(
-            run(&mut cache, &f, &tokens[1], NOW),
-            Ok(Outcome::Miss { .. })
-        ));
+        for (at, expected) in [(0, "hit"), (2, "hit"), (1, "miss")] {
+            assert_eq!(outcome(&mut cache, &f, &tokens[at]), expected, "token {at}");
+        }
         assert_eq!(cache.len(), 3);
         // Slots stay within the bound.
         assert!(cache.entries.len() <= 3);

@@ -4,7 +4,10 @@
 use alloc::vec::Vec;
 
 use rsa::{traits::PublicKeyParts as _, BigUint, Pkcs1v15Sign, Pss};
-use sha2::{Digest as _, Sha256, Sha384, Sha512};
+use sha2::{
+    digest::{const_oid::AssociatedOid, DynDigest},
+    Digest, Sha256, Sha384, Sha512,
+};
 
 pub use rsa::RsaPublicKey;
 
@@ -55,35 +58,24 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    let result = match (padding, hash) {
-        (Padding::Pkcs1v15, Hash::Sha256) => key.verify(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(message),
-            signature,
-        ),
-        (Padding::Pkcs1v15, Hash::Sha384) => key.verify(
-            Pkcs1v15Sign::new::<Sha384>(),
-            &Sha384::digest(message),
-            signature,
-        ),
-        (Padding::Pkcs1v15, Hash::Sha512) => key.verify(
-            Pkcs1v15Sign::new::<Sha512>(),
-            &Sha512::digest(message),
-            signature,
-        ),
-        (Padding::Pss, Hash::Sha256) => key.verify(
-            Pss::new_with_salt::<Sha256>(32),
-            &Sha256::digest(message),
-            signature,
-        ),
-        (Padding::Pss, Hash::Sha384) => key.verify(
-            Pss::new_with_salt::<Sha384>(48),
-            &Sha384::digest(message),
-            signature,
-        ),
-        (Padding::Pss, Hash::Sha512) => key.verify(
-            Pss::new_with_salt::<Sha512>(64),
-            &Sha512::digest(message),
+    match hash {
+        Hash::Sha256 => verify_with::<Sha256>(key, padding, message, signature),
+        Hash::Sha384 => verify_with::<Sha384>(key, padding, message, signature),
+        Hash::Sha512 => verify_with::<Sha512>(key, padding, message, signature),
+    }
+}
+
+/// [`verify`] with the hash `D`: the PSS salt is the hash's length.
+fn verify_with<D>(key: &RsaPublicKey, padding: Padding, message: &[u8], signature: &[u8]) -> bool
+where
+    D: Digest + AssociatedOid + DynDigest + Send + Sync + 'static,
+{
+    let digest = D::digest(message);
+    let result = match padding {
+        Padding::Pkcs1v15 => key.verify(Pkcs1v15Sign::new::<D>(), &digest, signature),
+        Padding::Pss => key.verify(
+            Pss::new_with_salt::<D>(<D as Digest>::output_size()),
+            &digest,
             signature,
         ),
     };

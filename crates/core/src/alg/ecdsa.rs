@@ -1,7 +1,7 @@
 //! ECDSA: ES256 (P-256), ES384 (P-384), ES512 (P-521). Public keys and verification are
 //! revocable-asym's (a crate compiled for size: see its Cargo.toml); signing (feature `sign`)
-//! uses jwt-compact's `Es256` and ES384 / ES512 implemented here as jwt-compact `Algorithm`s
-//! over RustCrypto's p384 / p521 (jwt-compact 0.8 has neither).
+//! uses jwt-compact's `Es256` for ES256, and RustCrypto's p384 / p521 directly for ES384 /
+//! ES512 (jwt-compact 0.8 has neither).
 //!
 //! Signatures are the JWS form (RFC 7518 §3.4): raw `r || s`, each left-padded to the
 //! curve's field size (64, 96, 132 bytes). A DER signature has another length and fails
@@ -10,125 +10,25 @@
 //! ES512 derives `k` here with RFC 6979's HMAC-DRBG over SHA-512 (checked against the
 //! RFC 6979 A.2.7 vector in the tests).
 
-#[cfg(feature = "sign")]
-use alloc::borrow::Cow;
 use alloc::vec::Vec;
-#[cfg(feature = "sign")]
-use core::num::NonZeroUsize;
 
-#[cfg(feature = "sign")]
-use jwt_compact::{alg::Es256, AlgorithmSignature};
-#[cfg(feature = "sign")]
-use p384::ecdsa::signature::{DigestSigner as _, DigestVerifier as _};
 use revocable_asym::ec::EcKey;
-#[cfg(feature = "sign")]
-use sha2::{Digest as _, Sha384, Sha512};
 
 use crate::{Algorithm, Error};
 
+/// `ES384`: ECDSA on P-384 with SHA-384 and the RFC 6979 nonce (p384's `DigestSigner`).
 #[cfg(feature = "sign")]
-/// `ES384`: ECDSA on P-384 with SHA-384.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Es384;
-
-#[cfg(feature = "sign")]
-/// An `ES384` signature (96 bytes on the wire).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Es384Signature(p384::ecdsa::Signature);
-
-#[cfg(feature = "sign")]
-impl AlgorithmSignature for Es384Signature {
-    const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(96);
-
-    fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
-        // Rejects r or s equal to zero or not below the group order.
-        p384::ecdsa::Signature::try_from(slice)
-            .map(Self)
-            .map_err(|_| anyhow::Error::msg("invalid es384 signature"))
-    }
-
-    fn as_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.0.to_bytes().to_vec())
-    }
+fn es384_sign(key: &p384::ecdsa::SigningKey, message: &[u8]) -> p384::ecdsa::Signature {
+    use p384::ecdsa::signature::DigestSigner as _;
+    use sha2::Digest as _;
+    key.sign_digest(sha2::Sha384::new_with_prefix(message))
 }
 
+/// `ES512`: ECDSA on P-521 with SHA-512 and the RFC 6979 nonce.
 #[cfg(feature = "sign")]
-impl jwt_compact::Algorithm for Es384 {
-    type SigningKey = p384::ecdsa::SigningKey;
-    type VerifyingKey = p384::ecdsa::VerifyingKey;
-    type Signature = Es384Signature;
-
-    fn name(&self) -> Cow<'static, str> {
-        Cow::Borrowed("ES384")
-    }
-
-    fn sign(&self, signing_key: &Self::SigningKey, message: &[u8]) -> Self::Signature {
-        // RFC 6979 deterministic nonce (ecdsa's DigestSigner for a 48-byte digest).
-        Es384Signature(signing_key.sign_digest(Sha384::new_with_prefix(message)))
-    }
-
-    fn verify_signature(
-        &self,
-        signature: &Self::Signature,
-        verifying_key: &Self::VerifyingKey,
-        message: &[u8],
-    ) -> bool {
-        verifying_key
-            .verify_digest(Sha384::new_with_prefix(message), &signature.0)
-            .is_ok()
-    }
-}
-
-#[cfg(feature = "sign")]
-/// `ES512`: ECDSA on P-521 with SHA-512.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Es512;
-
-#[cfg(feature = "sign")]
-/// An `ES512` signature (132 bytes on the wire).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Es512Signature(p521::ecdsa::Signature);
-
-#[cfg(feature = "sign")]
-impl AlgorithmSignature for Es512Signature {
-    const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(132);
-
-    fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
-        p521::ecdsa::Signature::try_from(slice)
-            .map(Self)
-            .map_err(|_| anyhow::Error::msg("invalid es512 signature"))
-    }
-
-    fn as_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.0.to_bytes().to_vec())
-    }
-}
-
-#[cfg(feature = "sign")]
-impl jwt_compact::Algorithm for Es512 {
-    type SigningKey = p521::ecdsa::SigningKey;
-    type VerifyingKey = p521::ecdsa::VerifyingKey;
-    type Signature = Es512Signature;
-
-    fn name(&self) -> Cow<'static, str> {
-        Cow::Borrowed("ES512")
-    }
-
-    fn sign(&self, signing_key: &Self::SigningKey, message: &[u8]) -> Self::Signature {
-        Es512Signature(p521_sign_rfc6979(signing_key, &Sha512::digest(message)))
-    }
-
-    fn verify_signature(
-        &self,
-        signature: &Self::Signature,
-        verifying_key: &Self::VerifyingKey,
-        message: &[u8],
-    ) -> bool {
-        use p521::ecdsa::signature::hazmat::PrehashVerifier as _;
-        verifying_key
-            .verify_prehash(&Sha512::digest(message), &signature.0)
-            .is_ok()
-    }
+fn es512_sign(key: &p521::ecdsa::SigningKey, message: &[u8]) -> p521::ecdsa::Signature {
+    use sha2::Digest as _;
+    p521_sign_rfc6979(key, &sha2::Sha512::digest(message))
 }
 
 #[cfg(feature = "sign")]
@@ -145,7 +45,7 @@ fn p521_sign_rfc6979(key: &p521::ecdsa::SigningKey, digest: &[u8]) -> p521::ecds
     let mut z = FieldBytes::default();
     z[66 - digest.len()..].copy_from_slice(digest);
     let mut x = key.to_bytes();
-    let mut drbg = rfc6979::HmacDrbg::<Sha512>::new(&x, &z, &[]);
+    let mut drbg = rfc6979::HmacDrbg::<sha2::Sha512>::new(&x, &z, &[]);
     x.zeroize();
     let secret: &Scalar = key.as_nonzero_scalar().as_ref();
     loop {
@@ -326,12 +226,16 @@ impl EcPrivate {
         })
     }
 
+    /// The JWS signature `r || s` of `message`.
     pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
         use jwt_compact::Algorithm as _;
         match self {
-            Self::P256(key) => Es256.sign(key, message).to_bytes().to_vec(),
-            Self::P384(key) => Es384.sign(key, message).as_bytes().into_owned(),
-            Self::P521(key) => Es512.sign(key, message).as_bytes().into_owned(),
+            Self::P256(key) => jwt_compact::alg::Es256
+                .sign(key, message)
+                .to_bytes()
+                .to_vec(),
+            Self::P384(key) => es384_sign(key, message).to_bytes().to_vec(),
+            Self::P521(key) => es512_sign(key, message).to_bytes().to_vec(),
         }
     }
 }
@@ -340,15 +244,7 @@ impl EcPrivate {
 mod tests {
     use super::*;
     #[cfg(feature = "sign")]
-    use jwt_compact::Algorithm as _;
-
-    #[cfg(feature = "sign")]
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::test_support::hex;
 
     /// RFC 6979 A.2.7 (P-521, SHA-512, message "sample"): the deterministic signature.
     #[cfg(feature = "sign")]
@@ -356,8 +252,7 @@ mod tests {
     fn es512_signing_matches_rfc6979() {
         let x = hex("00FAD06DAA62BA3B25D2FB40133DA757205DE67F5BB0018FEE8C86E1B68C7E75CAA896EB32F1F47C70855836A6D16FCC1466F6D8FBEC67DB89EC0C08B0E996B83538");
         let key = p521::ecdsa::SigningKey::from_slice(&x).unwrap();
-        let signature = Es512.sign(&key, b"sample");
-        let bytes = signature.as_bytes();
+        let bytes = EcPrivate::P521(key.clone()).sign(b"sample");
         let r = hex("00C328FAFCBD79DD77850370C46325D987CB525569FB63C5D3BC53950E6D4C5F174E25A1EE9017B5D450606ADD152B534931D7D4E8455CC91F9B15BF05EC36E377FA");
         let s = hex("00617CCE7CF5064806C467F678D3B4080D6F1CC50AF26CA209417308281B68AF282623EAA63E5B5C0723D8B8C37FF0777B1A20F8CCB1DCCC43997F1EE0E44DA4A67A");
         assert_eq!(&bytes[..66], &r[..]);
@@ -373,7 +268,7 @@ mod tests {
     fn es384_signing_matches_rfc6979() {
         let x = hex("6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA9AA47740787137D896D5724E4C70A825F872C9EA60D2EDF5");
         let key = p384::ecdsa::SigningKey::from_slice(&x).unwrap();
-        let bytes = Es384.sign(&key, b"sample").as_bytes().into_owned();
+        let bytes = EcPrivate::P384(key).sign(b"sample");
         let r = hex("94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE46");
         let s = hex("99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8");
         assert_eq!(&bytes[..48], &r[..]);

@@ -1,5 +1,5 @@
-//! EdDSA (Ed25519): keys and signing over jwt-compact's `Ed25519` (ed25519-dalek);
-//! verification with ed25519-dalek's `verify_strict`.
+//! EdDSA (Ed25519): keys are ed25519-dalek's; verification with its `verify_strict`, signing
+//! (feature `sign`) with jwt-compact's `Ed25519`.
 //!
 //! Why not jwt-compact's `Ed25519::verify_signature`: it calls ed25519-dalek's lenient
 //! `verify`, which accepts a signature whose `R` is a small-order point (the key's owner
@@ -58,50 +58,25 @@ pub(crate) fn sign(key: &ed25519_dalek::SigningKey, message: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
+/// The small-order-R signature construction, shared with the integration tests.
+#[cfg(test)]
+#[path = "../../tests/verify/small_order.rs"]
+mod small_order;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ed25519_dalek::Verifier as _;
-    use sha2::{Digest as _, Sha512};
 
-    /// Reduces a 512-bit little-endian integer modulo the group order in the scalar type
-    /// of `like` (curve25519-dalek's `Scalar`, which this crate does not name directly).
-    fn reduce_wide<T>(bytes: &[u8; 64], _like: T) -> T
-    where
-        T: Copy + From<u64> + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
-    {
-        let base = T::from(256);
-        bytes
-            .iter()
-            .rev()
-            .fold(T::from(0), |acc, b| acc * base + T::from(u64::from(*b)))
-    }
-
-    fn challenge(r: &[u8; 32], public: &VerifyingKey, message: &[u8]) -> [u8; 64] {
-        Sha512::new()
-            .chain_update(r)
-            .chain_update(public.as_bytes())
-            .chain_update(message)
-            .finalize()
-            .into()
-    }
-
-    /// A signature whose R is the identity (a small-order point), made by the key's owner:
-    /// with S = k·a the cofactorless equation [S]B = R + [k]A holds exactly, so
-    /// ed25519-dalek's lenient `verify` accepts it. RFC 8032 signers never produce one;
-    /// revocable verifies with `verify_strict`, which rejects small-order R.
+    /// A signature whose R is the identity (a small-order point), made by the key's owner
+    /// (tests/verify/small_order.rs): ed25519-dalek's lenient `verify` accepts it; revocable
+    /// verifies with `verify_strict`, which rejects small-order R.
     #[test]
     fn small_order_r_is_rejected() {
         let signing = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
         let public = public_key(signing.verifying_key().as_bytes()).unwrap();
         let message = b"eyJhbGciOiJFZERTQSJ9.e30";
-        let mut r = [0_u8; 32];
-        r[0] = 1;
-        let a = signing.to_scalar();
-        let k = reduce_wide(&challenge(&r, &public, message), a);
-        let mut signature = [0_u8; 64];
-        signature[..32].copy_from_slice(&r);
-        signature[32..].copy_from_slice(&(k * a).to_bytes());
+        let signature = super::small_order::small_order_r_signature(&signing, message);
         let lenient = public.verify(message, &ed25519_dalek::Signature::from_bytes(&signature));
         assert!(
             lenient.is_ok(),

@@ -1,18 +1,20 @@
-//! Differential tests: the strict reader against serde_json, the parser the core used before,
-//! over a generated corpus, mutations of it, and the shared vectors (tests/vectors/).
+//! A test-only differential oracle: the strict reader against serde_json, over a generated
+//! corpus, mutations of it, and the shared vectors (tests/vectors/). Nothing here is in the
+//! shipped build (the module is `cfg(test)`, serde_json a dev-dependency).
 //!
-//! The oracle is serde_json with a visitor that rejects repeated member names at any depth
-//! (what the core's serde visitors did for headers and claims). For every input:
+//! The oracle is serde_json with a visitor that rejects repeated member names at any depth.
+//! For every input:
 //! - the reader accepts exactly when the oracle does;
 //! - accepted values are equal: structure, member order, strings, booleans, nulls, and
 //!   numbers (integers exactly; other numbers by the floor and ceiling the core takes, where
 //!   an `f64` holds them exactly enough: beyond that the reader is exact and f64 is not);
-//! - the typed readers (header, claims, JWK, JWK Set, feed, policy) give what serde-based
-//!   models of the old parsers give (the old derives, re-declared here) on every input the
-//!   oracle accepts, and fail on every input it rejects. Where the old derives were laxer
-//!   (they ignored unknown members without checking them, and accepted an array in place of
-//!   an object), the reader is stricter by design, and the comparison is made only where the
-//!   strict oracle accepts the text as an object.
+//! - the typed readers (header, claims, JWK, JWK Set, feed, policy) give what serde derive
+//!   models of the same types (`Serde*` below, with serde's `default`, `rename` and
+//!   `deny_unknown_fields` attributes) give on every input the oracle accepts, and fail on
+//!   every input it rejects. Where a derive is laxer (it ignores unknown members without
+//!   checking them, and accepts an array in place of an object), the reader is stricter by
+//!   design, and the comparison is made only where the strict oracle accepts the text as an
+//!   object.
 //!
 //! Size: `REVOCABLE_JSON_DIFF_CASES` (default 40000 generated texts, each also mutated).
 
@@ -169,7 +171,7 @@ fn same(mine: &Tree, theirs: &O) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------
-// Models of the typed parsers, from the oracle's tree or the old serde derives.
+// Models of the typed readers: from the oracle's tree, or serde derives of the same types.
 
 const CRITICAL: [&str; 2] = ["x-ext", "exp"];
 
@@ -247,6 +249,12 @@ fn check_header(text: &[u8], o: Option<&O>) {
 
 const REQUIRED: [&str; 3] = ["email", "sub", "x"];
 
+/// Stores a claim's model value; true when it had the claim's type.
+fn put<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
+    *slot = value;
+    slot.is_some()
+}
+
 fn claims_model(o: &O) -> Option<(crate::Claims, u16, u64, [bool; 3])> {
     let O::Obj(members) = o else { return None };
     let mut c = crate::Claims::default();
@@ -271,35 +279,30 @@ fn claims_model(o: &O) -> Option<(crate::Claims, u16, u64, [bool; 3])> {
             present |= 1 << i;
         }
         let (bit, ok) = match name.as_str() {
-            "iss" => (0, {
-                c.iss = string(value);
-                c.iss.is_some()
-            }),
-            "sub" => (1, {
-                c.sub = string(value);
-                c.sub.is_some()
-            }),
-            "aud" => (2, {
-                c.aud = match value {
-                    O::Str(s) => Some(Audience::One(s.clone())),
-                    O::Arr(items) => items
-                        .iter()
-                        .map(string)
-                        .collect::<Option<Vec<_>>>()
-                        .map(Audience::Many),
-                    _ => None,
-                };
-                c.aud.is_some()
-            }),
+            "iss" => (0, put(&mut c.iss, string(value))),
+            "sub" => (1, put(&mut c.sub, string(value))),
+            "aud" => (
+                2,
+                put(
+                    &mut c.aud,
+                    match value {
+                        O::Str(s) => Some(Audience::One(s.clone())),
+                        O::Arr(items) => items
+                            .iter()
+                            .map(string)
+                            .collect::<Option<Vec<_>>>()
+                            .map(Audience::Many),
+                        _ => None,
+                    },
+                ),
+            ),
             "exp" => (3, {
                 unsure[0] = matches!(value, O::F64(_));
-                c.exp = date(value, false).map(|d| d.0);
-                c.exp.is_some()
+                put(&mut c.exp, date(value, false).map(|d| d.0))
             }),
             "nbf" => (4, {
                 unsure[1] = matches!(value, O::F64(_));
-                c.nbf = date(value, true).map(|d| d.0);
-                c.nbf.is_some()
+                put(&mut c.nbf, date(value, true).map(|d| d.0))
             }),
             "iat" => (5, {
                 unsure[2] = matches!(value, O::F64(_));
@@ -308,18 +311,9 @@ fn claims_model(o: &O) -> Option<(crate::Claims, u16, u64, [bool; 3])> {
                 c.iat_fractional = d.is_some_and(|d| d.1);
                 c.iat.is_some()
             }),
-            "jti" => (6, {
-                c.jti = string(value);
-                c.jti.is_some()
-            }),
-            "sid" => (7, {
-                c.sid = string(value);
-                c.sid.is_some()
-            }),
-            "scope" => (8, {
-                c.scope = string(value);
-                c.scope.is_some()
-            }),
+            "jti" => (6, put(&mut c.jti, string(value))),
+            "sid" => (7, put(&mut c.sid, string(value))),
+            "scope" => (8, put(&mut c.scope, string(value))),
             _ => (0, true),
         };
         if !ok {
@@ -378,11 +372,11 @@ fn check_claims(text: &str, o: Option<&O>) {
     }
 }
 
-/// revocable-core's JWK derive before the reader (same attributes).
-// Read through Debug only.
+/// The JWK members the reader takes (`RawJwk`), as a serde derive.
+// Its fields are compared through Debug only (`jwk_key`), which the dead-code lint ignores.
 #[allow(dead_code)]
 #[derive(Deserialize, Debug)]
-struct OldJwk {
+struct SerdeJwk {
     kty: String,
     #[serde(default)]
     alg: Option<String>,
@@ -421,13 +415,13 @@ struct OldJwk {
 }
 
 #[derive(Deserialize)]
-struct OldJwks {
-    keys: Vec<OldJwk>,
+struct SerdeJwks {
+    keys: Vec<SerdeJwk>,
 }
 
-fn old_of(raw: &RawJwk) -> OldJwk {
+fn serde_model_of(raw: &RawJwk) -> SerdeJwk {
     let secret = |s: &Option<crate::jwk::SecretMember>| s.as_ref().map(|s| s.0.as_str().to_owned());
-    OldJwk {
+    SerdeJwk {
         kty: raw.kty.clone(),
         alg: raw.alg.clone(),
         key_use: raw.key_use.clone(),
@@ -449,15 +443,13 @@ fn old_of(raw: &RawJwk) -> OldJwk {
     }
 }
 
-fn jwk_key(j: &OldJwk) -> String {
+fn jwk_key(j: &SerdeJwk) -> String {
     // IgnoredAny has no PartialEq: compare through Debug, with `oth` as present or not.
     format!("{j:?}")
 }
 
-/// The oracle accepted the text and it is an object: the old derive and the reader agree.
-/// Otherwise the reader fails.
-/// True when `o` is an object whose member `list` (when present and an array) holds only
-/// objects: the old derives also took an array for an object, which the reader does not.
+/// True when `o` is an object whose members named in `lists` (when present and arrays) hold
+/// only objects: a derive also takes an array for an object, which the reader does not.
 fn objects_in(o: Option<&O>, lists: &[&str]) -> bool {
     let Some(O::Obj(members)) = o else {
         return false;
@@ -472,46 +464,50 @@ fn objects_in(o: Option<&O>, lists: &[&str]) -> bool {
 
 fn check_jwk(text: &str, o: Option<&O>) {
     let strict_object = matches!(o, Some(O::Obj(_)));
-    let mine = RawJwk::parse(text).ok().map(|r| jwk_key(&old_of(&r)));
-    let old = strict_object
+    let mine = RawJwk::parse(text)
+        .ok()
+        .map(|r| jwk_key(&serde_model_of(&r)));
+    let derived = strict_object
         .then(|| {
-            serde_json::from_str::<OldJwk>(text)
+            serde_json::from_str::<SerdeJwk>(text)
                 .ok()
                 .map(|j| jwk_key(&j))
         })
         .flatten();
-    assert_eq!(mine, old, "jwk {text:?}");
-    let mine = RawJwk::parse_set(text)
-        .ok()
-        .map(|keys| keys.iter().map(|r| jwk_key(&old_of(r))).collect::<Vec<_>>());
-    let old = objects_in(o, &["keys"])
+    assert_eq!(mine, derived, "jwk {text:?}");
+    let mine = RawJwk::parse_set(text).ok().map(|keys| {
+        keys.iter()
+            .map(|r| jwk_key(&serde_model_of(r)))
+            .collect::<Vec<_>>()
+    });
+    let derived = objects_in(o, &["keys"])
         .then(|| {
-            serde_json::from_str::<OldJwks>(text)
+            serde_json::from_str::<SerdeJwks>(text)
                 .ok()
                 .map(|s| s.keys.iter().map(jwk_key).collect::<Vec<_>>())
         })
         .flatten();
-    assert_eq!(mine, old, "jwks {text:?}");
+    assert_eq!(mine, derived, "jwks {text:?}");
 }
 
-/// The feed types' derive before the reader (same attributes).
+/// `RevocationFeed` and its entries, as serde derives.
 #[derive(Deserialize)]
-struct OldFeed {
+struct SerdeFeed {
     generated_at: i64,
     #[serde(default)]
-    jti: Vec<OldEntry>,
+    jti: Vec<SerdeFeedEntry>,
     #[serde(default)]
-    sid: Vec<OldEntry>,
+    sid: Vec<SerdeFeedEntry>,
     #[serde(default)]
-    sub: Vec<OldSubject>,
+    sub: Vec<SerdeSubjectEntry>,
 }
 #[derive(Deserialize)]
-struct OldEntry {
+struct SerdeFeedEntry {
     id: String,
     exp: i64,
 }
 #[derive(Deserialize)]
-struct OldSubject {
+struct SerdeSubjectEntry {
     id: String,
     not_before: i64,
     exp: i64,
@@ -519,8 +515,8 @@ struct OldSubject {
 
 fn check_feed(text: &str, o: Option<&O>) {
     let mine = read_feed(text).ok();
-    let old = objects_in(o, &["jti", "sid", "sub"])
-        .then(|| serde_json::from_str::<OldFeed>(text).ok())
+    let derived = objects_in(o, &["jti", "sid", "sub"])
+        .then(|| serde_json::from_str::<SerdeFeed>(text).ok())
         .flatten()
         .map(|f| RevocationFeed {
             generated_at: f.generated_at,
@@ -550,16 +546,16 @@ fn check_feed(text: &str, o: Option<&O>) {
                 })
                 .collect(),
         });
-    assert_eq!(mine, old, "feed {text:?}");
+    assert_eq!(mine, derived, "feed {text:?}");
 }
 
-/// `Policy`'s derive before the reader (same attributes; algorithm names as strings).
+/// `Policy`, as a serde derive (algorithm names as strings).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct OldPolicy {
-    #[serde(rename = "issuer", deserialize_with = "one_or_many")]
+struct SerdePolicy {
+    #[serde(rename = "issuer", deserialize_with = "crate::claims::one_or_many")]
     issuers: Vec<String>,
-    #[serde(rename = "audience", deserialize_with = "one_or_many")]
+    #[serde(rename = "audience", deserialize_with = "crate::claims::one_or_many")]
     audiences: Vec<String>,
     #[serde(default)]
     algorithms: Option<Vec<String>>,
@@ -581,23 +577,10 @@ fn yes() -> bool {
     true
 }
 
-fn one_or_many<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(de)? {
-        OneOrMany::One(one) => vec![one],
-        OneOrMany::Many(many) => many,
-    })
-}
-
 fn check_policy(text: &str, o: Option<&O>) {
     let mine = Policy::from_json(text).ok().map(|p| format!("{p:?}"));
-    let old = matches!(o, Some(O::Obj(_)))
-        .then(|| serde_json::from_str::<OldPolicy>(text).ok())
+    let derived = matches!(o, Some(O::Obj(_)))
+        .then(|| serde_json::from_str::<SerdePolicy>(text).ok())
         .flatten()
         .and_then(|p| {
             let algorithms = match p.algorithms {
@@ -619,7 +602,7 @@ fn check_policy(text: &str, o: Option<&O>) {
             policy.critical = p.critical;
             Some(format!("{policy:?}"))
         });
-    assert_eq!(mine, old, "policy {text:?}");
+    assert_eq!(mine, derived, "policy {text:?}");
     #[cfg(feature = "serde")]
     {
         // The `serde` feature's derive reads the same objects as the reader.
@@ -1016,19 +999,8 @@ fn value(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
             }
         }
         6 | 7 => {
-            out.push(b'[');
             let n = rng.below(4);
-            for i in 0..n {
-                if i > 0 {
-                    out.push(b',');
-                }
-                value(rng, out, depth + 1);
-            }
-            if n > 0 && rng.percent(2) {
-                out.push(b',');
-            }
-            whitespace(rng, out);
-            out.push(b']');
+            sequence(rng, out, *b"[]", n, |rng, out| value(rng, out, depth + 1));
         }
         _ => object(rng, out, depth),
     }
@@ -1036,12 +1008,8 @@ fn value(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
 }
 
 fn object(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
-    out.push(b'{');
     let n = rng.below(6);
-    for i in 0..n {
-        if i > 0 {
-            out.push(b',');
-        }
+    sequence(rng, out, *b"{}", n, |rng, out| {
         whitespace(rng, out);
         string(rng, out, true);
         whitespace(rng, out);
@@ -1049,12 +1017,30 @@ fn object(rng: &mut Rng, out: &mut Vec<u8>, depth: usize) {
             out.push(b':');
         }
         value(rng, out, depth + 1);
+    });
+}
+
+/// An array or object (`brackets`) of `n` items separated by commas, sometimes with a
+/// trailing comma (which JSON does not allow).
+fn sequence(
+    rng: &mut Rng,
+    out: &mut Vec<u8>,
+    [open, close]: [u8; 2],
+    n: usize,
+    mut item: impl FnMut(&mut Rng, &mut Vec<u8>),
+) {
+    out.push(open);
+    for i in 0..n {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(rng, out);
     }
     if n > 0 && rng.percent(2) {
         out.push(b',');
     }
     whitespace(rng, out);
-    out.push(b'}');
+    out.push(close);
 }
 
 fn generate(rng: &mut Rng) -> Vec<u8> {

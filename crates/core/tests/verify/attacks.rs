@@ -168,47 +168,34 @@ fn allow_list_restricts_algorithms() {
 fn kid_selects_the_key_and_the_key_fixes_the_algorithm() {
     let ed = signing_key(Algorithm::EdDsa);
     let es = signing_key(Algorithm::Es256);
-    let verifier = Verifier::new(
-        KeySet::from_keys(vec![ed.verifying_key(), es.verifying_key()]).unwrap(),
-        policy(),
-    )
-    .unwrap();
+    let verifier_of = |keys: &[&SigningKey]| {
+        let keys = keys.iter().map(|key| key.verifying_key()).collect();
+        Verifier::new(KeySet::from_keys(keys).unwrap(), policy()).unwrap()
+    };
+    // A token signed by `signer` with the header `{"alg":alg,"kid":kid}`.
+    let naming = |signer: &SigningKey, alg: &str, kid: &str| {
+        raw_token(
+            signer,
+            &format!(r#"{{"alg":"{alg}","kid":"{kid}"}}"#),
+            &payload(),
+        )
+    };
+    let verifier = verifier_of(&[&ed, &es]);
     // ES256 token naming the EdDSA key's kid, and the other way round.
-    let token = raw_token(
-        &es,
-        &format!(r#"{{"alg":"ES256","kid":"{}"}}"#, ed.kid()),
-        &payload(),
-    );
-    expect_err(verifier.verify(&token, NOW), ALG);
-    let token = raw_token(
-        &ed,
-        &format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, es.kid()),
-        &payload(),
-    );
-    expect_err(verifier.verify(&token, NOW), ALG);
+    expect_err(verifier.verify(&naming(&es, "ES256", ed.kid()), NOW), ALG);
+    expect_err(verifier.verify(&naming(&ed, "EdDSA", es.kid()), NOW), ALG);
     // An unknown kid.
-    let token = raw_token(&ed, r#"{"alg":"EdDSA","kid":"nope"}"#, &payload());
-    expect_err(verifier.verify(&token, NOW), NO_KEY);
+    expect_err(verifier.verify(&naming(&ed, "EdDSA", "nope"), NOW), NO_KEY);
     // No kid: the one key of that algorithm is used.
-    let token = raw_token(&ed, r#"{"alg":"EdDSA"}"#, &payload());
-    assert!(verifier.verify(&token, NOW).is_ok());
+    let no_kid = raw_token(&ed, r#"{"alg":"EdDSA"}"#, &payload());
+    assert!(verifier.verify(&no_kid, NOW).is_ok());
 
     // Two keys of one algorithm: the kid of the other key fails at the signature, and no
     // kid at all is ambiguous.
     let ed2 = SigningKey::generate(Algorithm::EdDsa, &[9; 32]).unwrap();
-    let two = Verifier::new(
-        KeySet::from_keys(vec![ed.verifying_key(), ed2.verifying_key()]).unwrap(),
-        policy(),
-    )
-    .unwrap();
-    let token = raw_token(
-        &ed,
-        &format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, ed2.kid()),
-        &payload(),
-    );
-    expect_err(two.verify(&token, NOW), SIG);
-    let token = raw_token(&ed, r#"{"alg":"EdDSA"}"#, &payload());
-    expect_err(two.verify(&token, NOW), NO_KEY);
+    let two = verifier_of(&[&ed, &ed2]);
+    expect_err(two.verify(&naming(&ed, "EdDSA", ed2.kid()), NOW), SIG);
+    expect_err(two.verify(&no_kid, NOW), NO_KEY);
     assert!(two.verify(&ed.sign(&claims(), None).unwrap(), NOW).is_ok());
     assert!(two.verify(&ed2.sign(&claims(), None).unwrap(), NOW).is_ok());
 }

@@ -2,7 +2,7 @@
 //! crit.
 
 use revocable_core::{Algorithm, KeySet, Verifier};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::common::*;
 
@@ -33,50 +33,53 @@ fn verifier(policy: revocable_core::Policy) -> Verifier {
     verifier_for(&signing_key(Algorithm::EdDsa), policy)
 }
 
-#[test]
-fn exp_boundaries_with_and_without_tolerance() {
-    let token = token_with(json!({"exp": NOW, "iat": NOW - 60}));
-    let strict = verifier(policy());
-    assert!(strict.verify(&token, NOW - 1).is_ok());
-    expect_claim(strict.verify(&token, NOW), EXPIRED, "exp", "check_failed");
-    expect_claim(
-        strict.verify(&token, NOW + 1),
-        EXPIRED,
-        "exp",
-        "check_failed",
-    );
-    let lenient = verifier(policy().with_clock_tolerance(10));
-    assert!(lenient.verify(&token, NOW + 9).is_ok());
-    expect_claim(
-        lenient.verify(&token, NOW + 10),
-        EXPIRED,
-        "exp",
-        "check_failed",
-    );
-    expect_claim(
-        lenient.verify(&token, NOW + 11),
-        EXPIRED,
-        "exp",
-        "check_failed",
-    );
+/// Verifies `token` at each time: `None` must pass, `Some(code)` must fail with `code` and
+/// `claim` "check_failed".
+fn at_times(v: &Verifier, token: &str, claim: &str, cases: &[(i64, Option<&str>)]) {
+    for &(now, code) in cases {
+        match code {
+            None => assert!(v.verify(token, now).is_ok(), "{claim} at {now}"),
+            Some(code) => expect_claim(v.verify(token, now), code, claim, "check_failed"),
+        }
+    }
 }
 
 #[test]
-fn nbf_boundaries_with_and_without_tolerance() {
-    let token = token_with(json!({"nbf": NOW, "iat": NOW - 60}));
-    let strict = verifier(policy());
-    expect_claim(strict.verify(&token, NOW - 1), CLAIM, "nbf", "check_failed");
-    assert!(strict.verify(&token, NOW).is_ok());
-    assert!(strict.verify(&token, NOW + 1).is_ok());
-    let lenient = verifier(policy().with_clock_tolerance(10));
-    assert!(lenient.verify(&token, NOW - 10).is_ok());
-    expect_claim(
-        lenient.verify(&token, NOW - 11),
-        CLAIM,
-        "nbf",
-        "check_failed",
-    );
-    assert!(lenient.verify(&token, NOW - 9).is_ok());
+fn exp_and_nbf_boundaries_with_and_without_tolerance() {
+    let exp = token_with(json!({"exp": NOW, "iat": NOW - 60}));
+    let nbf = token_with(json!({"nbf": NOW, "iat": NOW - 60}));
+    let (expired, early) = (Some(EXPIRED), Some(CLAIM));
+    // (claim, token, clock tolerance, the instants checked)
+    let cases = [
+        (
+            "exp",
+            &exp,
+            0,
+            [(NOW - 1, None), (NOW, expired), (NOW + 1, expired)],
+        ),
+        (
+            "exp",
+            &exp,
+            10,
+            [(NOW + 9, None), (NOW + 10, expired), (NOW + 11, expired)],
+        ),
+        (
+            "nbf",
+            &nbf,
+            0,
+            [(NOW - 1, early), (NOW, None), (NOW + 1, None)],
+        ),
+        (
+            "nbf",
+            &nbf,
+            10,
+            [(NOW - 10, None), (NOW - 11, early), (NOW - 9, None)],
+        ),
+    ];
+    for (claim, token, tolerance, times) in cases {
+        let v = verifier(policy().with_clock_tolerance(tolerance));
+        at_times(&v, token, claim, &times);
+    }
 }
 
 #[test]
@@ -94,25 +97,22 @@ fn iat_in_the_future_and_max_token_age() {
 
     let aged = verifier(policy().with_max_token_age(60));
     let token = token_with(json!({"iat": NOW - 60}));
-    assert!(aged.verify(&token, NOW).is_ok());
-    expect_claim(aged.verify(&token, NOW + 1), EXPIRED, "iat", "check_failed");
-    let lenient = verifier(policy().with_max_token_age(60).with_clock_tolerance(5));
-    assert!(lenient.verify(&token, NOW + 5).is_ok());
-    expect_claim(
-        lenient.verify(&token, NOW + 6),
-        EXPIRED,
+    let too_old = Some(EXPIRED);
+    at_times(&aged, &token, "iat", &[(NOW, None), (NOW + 1, too_old)]);
+    at_times(
+        &verifier(policy().with_max_token_age(60).with_clock_tolerance(5)),
+        &token,
         "iat",
-        "check_failed",
+        &[(NOW + 5, None), (NOW + 6, too_old)],
     );
     // A fractional iat counts as the earlier instant it is for the age: 60.5 s > 60 s.
     let fractional = token_with(json!({"iat": NOW as f64 - 60.5}));
-    expect_claim(
-        aged.verify(&fractional, NOW),
-        EXPIRED,
+    at_times(
+        &aged,
+        &fractional,
         "iat",
-        "check_failed",
+        &[(NOW, too_old), (NOW - 1, None)],
     );
-    assert!(aged.verify(&fractional, NOW - 1).is_ok());
     let no_iat = token_with(json!({"iat": null}));
     expect_claim(aged.verify(&no_iat, NOW), CLAIM, "iat", "missing");
     assert!(verifier(policy()).verify(&no_iat, NOW).is_ok());
@@ -378,46 +378,29 @@ fn required_claims() {
 fn claim_check_order() {
     let v = verifier(policy().with_typ("at+jwt"));
     let key = signing_key(Algorithm::EdDsa);
+    let check = |c: &Map<String, Value>, typ: &str, code: &str, claim: &str, reason: &str| {
+        expect_claim(
+            v.verify(&key.sign(c, Some(typ)).unwrap(), NOW),
+            code,
+            claim,
+            reason,
+        );
+    };
     // Wrong typ beats wrong issuer, missing aud and expiry.
     let mut c = claims();
     c.insert("iss".into(), "x".into());
     c.remove("aud");
     c.insert("exp".into(), json!(1));
-    expect_claim(
-        v.verify(&key.sign(&c, Some("JWT")).unwrap(), NOW),
-        CLAIM,
-        "typ",
-        "check_failed",
-    );
+    check(&c, "JWT", CLAIM, "typ", "check_failed");
     // Then presence (aud) before issuer value and expiry.
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        CLAIM,
-        "aud",
-        "missing",
-    );
+    check(&c, "at+jwt", CLAIM, "aud", "missing");
     // Then issuer before audience and expiry.
     c.insert("aud".into(), "other".into());
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        CLAIM,
-        "iss",
-        "check_failed",
-    );
+    check(&c, "at+jwt", CLAIM, "iss", "check_failed");
     c.insert("iss".into(), ISS.into());
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        CLAIM,
-        "aud",
-        "check_failed",
-    );
+    check(&c, "at+jwt", CLAIM, "aud", "check_failed");
     c.insert("aud".into(), AUD.into());
-    expect_claim(
-        v.verify(&key.sign(&c, Some("at+jwt")).unwrap(), NOW),
-        EXPIRED,
-        "exp",
-        "check_failed",
-    );
+    check(&c, "at+jwt", EXPIRED, "exp", "check_failed");
 }
 
 #[test]

@@ -151,6 +151,18 @@ fn jwk_of(key: &SigningKey) -> Value {
     key.public_jwk().unwrap_or_else(|| key.private_jwk())
 }
 
+/// A vector refused with `code`: one key, the base policy, at `NOW`.
+fn refused(name: &str, key: &SigningKey, token: String, code: &str) -> Value {
+    v(
+        name,
+        vec![jwk_of(key)],
+        token,
+        NOW,
+        json!({"issuer": ISS, "audience": AUD}),
+        json!({"ok": false, "code": code}),
+    )
+}
+
 fn v(
     name: &str,
     key_jwks: Vec<Value>,
@@ -177,45 +189,20 @@ fn header_alg(token: &str) -> Value {
     header.get("alg").cloned().unwrap_or(Value::Null)
 }
 
-/// An Ed25519 signature with R = the identity (small order) and S = k·a, which the lenient
-/// cofactorless check accepts and `verify_strict` (revocable) rejects. Only the key's owner
-/// can make one; RFC 8032 signers never do.
+/// A token whose Ed25519 signature has R = the identity (small order), which the lenient
+/// cofactorless check accepts and `verify_strict` (revocable) rejects.
 fn small_order_r_token(key: &SigningKey, header: &str, payload: &str) -> String {
-    use sha2::{Digest as _, Sha512};
-
-    fn reduce_wide<T>(bytes: &[u8; 64], _like: T) -> T
-    where
-        T: Copy + From<u64> + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
-    {
-        let base = T::from(256);
-        bytes
-            .iter()
-            .rev()
-            .fold(T::from(0), |acc, b| acc * base + T::from(u64::from(*b)))
-    }
-
     let seed: [u8; 32] = unb64(key.private_jwk()["d"].as_str().unwrap())
         .try_into()
         .unwrap();
     let dalek = ed25519_dalek::SigningKey::from_bytes(&seed);
     let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-    let mut r = [0_u8; 32];
-    r[0] = 1;
-    let k: [u8; 64] = Sha512::new()
-        .chain_update(r)
-        .chain_update(dalek.verifying_key().as_bytes())
-        .chain_update(input.as_bytes())
-        .finalize()
-        .into();
-    let a = dalek.to_scalar();
-    let s = reduce_wide(&k, a) * a;
-    let mut signature = r.to_vec();
-    signature.extend_from_slice(&s.to_bytes());
+    let signature = crate::small_order::small_order_r_signature(&dalek, input.as_bytes());
     // The construction is sound: ed25519-dalek's lenient check accepts it.
     let lenient = ed25519_dalek::Verifier::verify(
         &dalek.verifying_key(),
         input.as_bytes(),
-        &ed25519_dalek::Signature::from_slice(&signature).unwrap(),
+        &ed25519_dalek::Signature::from_bytes(&signature),
     );
     assert!(lenient.is_ok());
     format!("{input}.{}", b64(&signature))
@@ -242,13 +229,11 @@ fn generate_revocable_vectors() -> Value {
         let mut sig = unb64(token.split('.').nth(2).unwrap());
         let last = sig.len() - 1;
         sig[last] ^= 0x01;
-        vectors.push(v(
+        vectors.push(refused(
             &format!("{alg} with one signature bit flipped"),
-            vec![jwk_of(&key)],
+            &key,
             replace_segment(&token, 2, &b64(&sig)),
-            NOW,
-            base_policy.clone(),
-            err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+            "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
         ));
     }
 
@@ -259,26 +244,22 @@ fn generate_revocable_vectors() -> Value {
     let good = ed.sign(&claims(), None).unwrap();
     let two = vec![jwk_of(&ed), jwk_of(&es)];
 
-    vectors.push(v(
+    vectors.push(refused(
         "alg none without signature",
-        vec![jwk_of(&ed)],
+        &ed,
         format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(payload.as_bytes())),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JOSE_ALG_NOT_ALLOWED"),
+        "ERR_JOSE_ALG_NOT_ALLOWED",
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "alg none with a signature",
-        vec![jwk_of(&ed)],
+        &ed,
         format!(
             "{}.{}.{}",
             b64(br#"{"alg":"none"}"#),
             b64(payload.as_bytes()),
             good.split('.').nth(2).unwrap()
         ),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JOSE_ALG_NOT_ALLOWED"),
+        "ERR_JOSE_ALG_NOT_ALLOWED",
     ));
     // HS256 signed with the RSA public key's PEM, presented against that RSA key.
     let pem = fixture("rsa2048.pub.pem");
@@ -297,13 +278,11 @@ fn generate_revocable_vectors() -> Value {
     ));
     let public_jwk_text = rs.public_jwk().unwrap().to_string();
     let confused = SigningKey::generate(Algorithm::Hs256, public_jwk_text.as_bytes()).unwrap();
-    vectors.push(v(
+    vectors.push(refused(
         "HS256 signed with the RSA public JWK text (algorithm confusion)",
-        vec![jwk_of(&rs)],
+        &rs,
         raw_token(&confused, r#"{"alg":"HS256"}"#, &payload),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JOSE_ALG_NOT_ALLOWED"),
+        "ERR_JOSE_ALG_NOT_ALLOWED",
     ));
     vectors.push(v(
         "ES256 token naming the EdDSA key's kid",
@@ -350,143 +329,126 @@ fn generate_revocable_vectors() -> Value {
         json!({"issuer": ISS, "audience": AUD, "algorithms": ["EdDSA"]}),
         err("ERR_JOSE_ALG_NOT_ALLOWED"),
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "padding in a segment",
-        vec![jwk_of(&hs)],
+        &hs,
         format!("{}=", hs.sign(&claims(), None).unwrap()),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWS_INVALID"),
+        "ERR_JWS_INVALID",
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "whitespace in a segment",
-        vec![jwk_of(&hs)],
+        &hs,
         hs.sign(&claims(), None).unwrap().replacen('.', ". ", 1),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWS_INVALID"),
+        "ERR_JWS_INVALID",
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "four segments",
-        vec![jwk_of(&ed)],
+        &ed,
         format!("{good}.{}", good.split('.').nth(2).unwrap()),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWT_INVALID"),
+        "ERR_JWT_INVALID",
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "payload is an array",
-        vec![jwk_of(&ed)],
+        &ed,
         raw_token(&ed, &header_for(&ed), "[1]"),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWT_INVALID"),
+        "ERR_JWT_INVALID",
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "duplicate sub claim",
-        vec![jwk_of(&ed)],
+        &ed,
         raw_token(
             &ed,
             &header_for(&ed),
             &format!("{},\"sub\":\"admin\"}}", &payload[..payload.len() - 1]),
         ),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWT_INVALID"),
-    ));
-    vectors.push(v(
-        "expired exactly at exp",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 300,
-        base_policy.clone(),
-        claim_err("ERR_JWT_EXPIRED", "exp", "check_failed"),
-    ));
-    vectors.push(v(
-        "one second before exp",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 299,
-        base_policy.clone(),
-        json!({"ok": true}),
-    ));
-    vectors.push(v(
-        "within the clock tolerance after exp",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 304,
-        json!({"issuer": ISS, "audience": AUD, "clockTolerance": 5}),
-        json!({"ok": true}),
-    ));
-    vectors.push(v(
-        "iat in the future",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW - 1,
-        base_policy.clone(),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iat", "check_failed"),
+        "ERR_JWT_INVALID",
     ));
     let mut c = claims();
     c.insert("exp".into(), "1700000300".into());
-    vectors.push(v(
-        "exp as a string",
-        vec![jwk_of(&ed)],
-        ed.sign(&c, None).unwrap(),
-        NOW,
-        base_policy.clone(),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "exp", "invalid"),
-    ));
-    vectors.push(v(
-        "wrong issuer",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": "https://other.example", "audience": AUD}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iss", "check_failed"),
-    ));
-    vectors.push(v(
-        "wrong audience",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": ISS, "audience": ["billing"]}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "aud", "check_failed"),
-    ));
-    vectors.push(v(
-        "typ expected but absent",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": ISS, "audience": AUD, "typ": "at+jwt"}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "typ", "missing"),
-    ));
-    vectors.push(v(
-        "required claim missing",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW,
-        json!({"issuer": ISS, "audience": AUD, "requiredClaims": ["email"]}),
-        claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "email", "missing"),
-    ));
-    vectors.push(v(
-        "token older than maxTokenAge",
-        vec![jwk_of(&ed)],
-        good.clone(),
-        NOW + 61,
-        json!({"issuer": ISS, "audience": AUD, "maxTokenAge": 60}),
-        claim_err("ERR_JWT_EXPIRED", "iat", "check_failed"),
-    ));
-    vectors.push(v(
+    // One EdDSA key against the claims policy: (name, token, now, policy, expected).
+    for (name, token, now, policy, expect) in [
+        (
+            "expired exactly at exp",
+            good.clone(),
+            NOW + 300,
+            base_policy.clone(),
+            claim_err("ERR_JWT_EXPIRED", "exp", "check_failed"),
+        ),
+        (
+            "one second before exp",
+            good.clone(),
+            NOW + 299,
+            base_policy.clone(),
+            json!({"ok": true}),
+        ),
+        (
+            "within the clock tolerance after exp",
+            good.clone(),
+            NOW + 304,
+            json!({"issuer": ISS, "audience": AUD, "clockTolerance": 5}),
+            json!({"ok": true}),
+        ),
+        (
+            "iat in the future",
+            good.clone(),
+            NOW - 1,
+            base_policy.clone(),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iat", "check_failed"),
+        ),
+        (
+            "exp as a string",
+            ed.sign(&c, None).unwrap(),
+            NOW,
+            base_policy.clone(),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "exp", "invalid"),
+        ),
+        (
+            "wrong issuer",
+            good.clone(),
+            NOW,
+            json!({"issuer": "https://other.example", "audience": AUD}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "iss", "check_failed"),
+        ),
+        (
+            "wrong audience",
+            good.clone(),
+            NOW,
+            json!({"issuer": ISS, "audience": ["billing"]}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "aud", "check_failed"),
+        ),
+        (
+            "typ expected but absent",
+            good.clone(),
+            NOW,
+            json!({"issuer": ISS, "audience": AUD, "typ": "at+jwt"}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "typ", "missing"),
+        ),
+        (
+            "required claim missing",
+            good.clone(),
+            NOW,
+            json!({"issuer": ISS, "audience": AUD, "requiredClaims": ["email"]}),
+            claim_err("ERR_JWT_CLAIM_VALIDATION_FAILED", "email", "missing"),
+        ),
+        (
+            "token older than maxTokenAge",
+            good.clone(),
+            NOW + 61,
+            json!({"issuer": ISS, "audience": AUD, "maxTokenAge": 60}),
+            claim_err("ERR_JWT_EXPIRED", "iat", "check_failed"),
+        ),
+    ] {
+        vectors.push(v(name, vec![jwk_of(&ed)], token, now, policy, expect));
+    }
+    vectors.push(refused(
         "crit extension not understood",
-        vec![jwk_of(&ed)],
+        &ed,
         raw_token(
             &ed,
             r#"{"alg":"EdDSA","crit":["x-tenant"],"x-tenant":"a"}"#,
             &payload,
         ),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWS_INVALID"),
+        "ERR_JWS_INVALID",
     ));
     vectors.push(v(
         "crit extension understood",
@@ -554,13 +516,11 @@ fn generate_revocable_vectors() -> Value {
         *s = sum as u8;
         carry = sum >> 8;
     }
-    vectors.push(v(
+    vectors.push(refused(
         "EdDSA signature with S + L (non-canonical S)",
-        vec![jwk_of(&ed)],
+        &ed,
         replace_segment(&good, 2, &b64(&sig)),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
     ));
     let ps = signing_key(Algorithm::Ps256);
     let n = rsa::BigUint::from_bytes_be(&unb64(ps.public_jwk().unwrap()["n"].as_str().unwrap()));
@@ -572,21 +532,17 @@ fn generate_revocable_vectors() -> Value {
             (sum.len() == n.to_bytes_be().len()).then(|| replace_segment(&token, 2, &b64(&sum)))
         })
         .unwrap();
-    vectors.push(v(
+    vectors.push(refused(
         "PS256 signature plus the modulus (s + n)",
-        vec![jwk_of(&ps)],
+        &ps,
         shifted,
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
     ));
-    vectors.push(v(
+    vectors.push(refused(
         "EdDSA signature with a small-order R (identity point)",
-        vec![jwk_of(&ed)],
+        &ed,
         small_order_r_token(&ed, &header_for(&ed), &payload),
-        NOW,
-        base_policy.clone(),
-        err("ERR_JWS_SIGNATURE_VERIFICATION_FAILED"),
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
     ));
 
     json!({
