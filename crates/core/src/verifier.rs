@@ -22,65 +22,6 @@ const ALL_PHASES: u32 = 7;
 const HEADER_STACK: usize = 1024;
 const SIGNATURE_STACK: usize = 2048;
 
-/// The decoded header and signature, in stack buffers where they fit, else on the heap.
-struct Buffers {
-    header_stack: [u8; HEADER_STACK],
-    header_heap: Vec<u8>,
-    signature_stack: [u8; SIGNATURE_STACK],
-    signature_heap: Vec<u8>,
-}
-
-/// A token split and strictly decoded (steps 1-3 of the order).
-struct Decoded<'t, 'b> {
-    /// `header.payload` as sent: what the signature covers.
-    signing_input: &'t [u8],
-    header_json: &'b [u8],
-    payload: Vec<u8>,
-    signature: &'b [u8],
-}
-
-impl Buffers {
-    #[inline]
-    fn new() -> Self {
-        Self {
-            header_stack: [0; HEADER_STACK],
-            header_heap: Vec::new(),
-            signature_stack: [0; SIGNATURE_STACK],
-            signature_heap: Vec::new(),
-        }
-    }
-
-    /// 1-3. Size, then shape, then strict base64url for all three segments. Token segments
-    /// are public: the fast (not constant-time) strict decoder.
-    #[inline]
-    fn decode<'t, 'b>(&'b mut self, token: &'t str) -> Result<Decoded<'t, 'b>, Error> {
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
-        }
-        let segments = token::split(token)?;
-        let header_json = b64::decode_public_buffered(
-            segments.header,
-            &mut self.header_stack,
-            &mut self.header_heap,
-        )
-        .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
-        let payload = b64::decode_public_vec(segments.payload)
-            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
-        let signature = b64::decode_public_buffered(
-            segments.signature,
-            &mut self.signature_stack,
-            &mut self.signature_heap,
-        )
-        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
-        Ok(Decoded {
-            signing_input: segments.signing_input,
-            header_json,
-            payload,
-            signature,
-        })
-    }
-}
-
 /// A verified token.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -254,14 +195,29 @@ impl Verifier {
         if PHASES == 0 {
             return Ok(None);
         }
-        // 1-3. Size, shape, strict base64url.
-        let mut buffers = Buffers::new();
-        let Decoded {
-            signing_input,
-            header_json,
-            payload,
-            signature,
-        } = buffers.decode(token)?;
+        // 1-2. Size, then shape.
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::InvalidJwt("token is larger than 16 KiB"));
+        }
+        let segments = token::split(token)?;
+
+        // 3. Strict base64url for all three segments, into stack buffers where they fit.
+        // Token segments are public: the fast (not constant-time) strict decoder.
+        let mut header_stack = [0_u8; HEADER_STACK];
+        let mut header_heap = Vec::new();
+        let header_json =
+            b64::decode_public_buffered(segments.header, &mut header_stack, &mut header_heap)
+                .map_err(|_| Error::InvalidJws("header is not strict base64url"))?;
+        let payload = b64::decode_public_vec(segments.payload)
+            .map_err(|_| Error::InvalidJws("payload is not strict base64url"))?;
+        let mut signature_stack = [0_u8; SIGNATURE_STACK];
+        let mut signature_heap = Vec::new();
+        let signature = b64::decode_public_buffered(
+            segments.signature,
+            &mut signature_stack,
+            &mut signature_heap,
+        )
+        .map_err(|_| Error::InvalidJws("signature is not strict base64url"))?;
         if PHASES == 1 {
             return Ok(None);
         }
@@ -286,7 +242,7 @@ impl Verifier {
         }
 
         // 7. Signature over `header.payload` as sent.
-        if !host::check_signature(&self.keys, key, host, signing_input, signature) {
+        if !host::check_signature(&self.keys, key, host, segments.signing_input, signature) {
             return Err(Error::SignatureVerificationFailed);
         }
         if PHASES == 4 {
