@@ -178,6 +178,19 @@ impl SigningKey {
         Self { alg, kid, material }
     }
 
+    /// The seed length [`SigningKey::generate`] takes for `alg`: exact for EdDSA and ECDSA
+    /// (the private scalar's size), the minimum for HMAC (the hash size). `None` for the
+    /// algorithms it cannot generate keys for (RSA).
+    pub const fn seed_len(alg: Algorithm) -> Option<usize> {
+        match alg {
+            Algorithm::EdDsa | Algorithm::Es256 | Algorithm::Hs256 => Some(32),
+            Algorithm::Es384 | Algorithm::Hs384 => Some(48),
+            Algorithm::Hs512 => Some(64),
+            Algorithm::Es512 => Some(66),
+            _ => None,
+        }
+    }
+
     /// Generates a key for `alg` from `seed`, random bytes the caller drew from a CSPRNG
     /// (getrandom). EdDSA and ES256 need 32 bytes, ES384 48, ES512 66, HS256/384/512 32/48/64.
     /// RSA keys cannot be generated here (`ERR_JOSE_NOT_SUPPORTED`): import them as JWK.
@@ -189,8 +202,8 @@ impl SigningKey {
     /// not a valid scalar (zero or not below the group order: probability below 2^-32) is
     /// `ERR_JWK_INVALID`: draw new bytes and call again.
     pub fn generate(alg: Algorithm, seed: &[u8]) -> Result<Self, Error> {
-        let exact = |len: usize| {
-            if seed.len() == len {
+        let exact = || {
+            if Some(seed.len()) == Self::seed_len(alg) {
                 Ok(())
             } else {
                 Err(Error::InvalidJwk(
@@ -205,7 +218,7 @@ impl SigningKey {
                 })?))
             }
             Algorithm::EdDsa => {
-                exact(32)?;
+                exact()?;
                 let mut bytes = Zeroizing::new([0_u8; 32]);
                 bytes.copy_from_slice(seed);
                 SigningMaterial::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&bytes)))
@@ -216,7 +229,7 @@ impl SigningKey {
                     Algorithm::Es384 => Curve::P384,
                     _ => Curve::P521,
                 };
-                exact(curve.size())?;
+                exact()?;
                 let mut scalar = Zeroizing::new(seed.to_vec());
                 if curve == Curve::P521 {
                     scalar[0] &= 0x01;
@@ -441,15 +454,11 @@ mod tests {
     #[test]
     fn generate_sign_verify_for_every_generatable_algorithm() {
         let now = 1_700_000_000;
-        for (alg, len) in [
-            (Algorithm::EdDsa, 32),
-            (Algorithm::Es256, 32),
-            (Algorithm::Es384, 48),
-            (Algorithm::Es512, 66),
-            (Algorithm::Hs256, 32),
-            (Algorithm::Hs384, 48),
-            (Algorithm::Hs512, 64),
-        ] {
+        let generatable = Algorithm::ALL
+            .into_iter()
+            .filter_map(|alg| Some((alg, SigningKey::seed_len(alg)?)));
+        assert_eq!(generatable.clone().count(), 7, "every algorithm but RSA");
+        for (alg, len) in generatable {
             let key = SigningKey::generate(alg, &seed(len, 7)).unwrap();
             assert_eq!(key.algorithm(), alg);
             let token = key.sign(&claims(now), Some("at+jwt")).unwrap();
