@@ -2,9 +2,10 @@
 # nothing is asserted on timings). In one Node process on the same tokens and keys: revocable,
 # fast-jwt, jsonwebtoken, jose and Node's raw crypto (the floor) per algorithm, a realistic
 # cached workload, the cold start in fresh processes, the wasm size of each build variant and of
-# the issuer worker (make issuer-size, mk/issuer.mk), and the targets table; before that, the per-phase profile of one verify (bench-phases). Writes
-# the results, with the machine, into docs/benchmarks.md (between its markers). Tune with
-# BENCH_ROUNDS and BENCH_ROUND_MS (js/bench/measure.mjs).
+# the issuer worker (make issuer-size, mk/issuer.mk), and the targets table; before that, the
+# per-phase profile of one verify (bench-phases). Writes the results, with the machine, into
+# docs/benchmarks.md (between its markers). Tune with BENCH_ROUNDS and BENCH_ROUND_MS
+# (js/bench/measure.mjs).
 
 BENCH_WASM_DIR := $(ROOT)/target/bench-wasm
 # The variants build in their own cargo target dir, so the shipped build's artifact stays.
