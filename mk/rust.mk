@@ -12,6 +12,8 @@ fmt-check:
 clippy:
 	@echo "== cargo clippy -D warnings (workspace, native, all targets, all features)"
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	@echo "== cargo clippy -D warnings (revocable-core as the issuer worker builds it: $(CORE_HOST_KEYS))"
+	$(CARGO) clippy -p revocable-core --all-targets --no-default-features --features $(CORE_HOST_KEYS) -- -D warnings
 
 # Code under cfg(target_arch = "wasm32") is only compiled, so only linted, for wasm32. Libraries
 # and binaries only: test-only dev-dependencies need not build for wasm32.
@@ -24,12 +26,20 @@ build-core-wasm:
 	@echo "== cargo build -p revocable-core --target wasm32-unknown-unknown"
 	$(CARGO) build -p revocable-core --target wasm32-unknown-unknown
 
+# The core's features in the issuer worker's wasm (crates/issuer/Cargo.toml): EC and RSA keys
+# signed and checked by workerd's WebCrypto, no curve or RSA code. `--all-features` compiles
+# those families in, so this build's own paths are tested on their own.
+CORE_HOST_KEYS := sign,host-keys
+
 # Native unit, integration and doc tests; cargo prints one "test result:" line per binary, and
 # the total goes to the summary that `make test` prints last.
 test-rust:
 	@echo "== cargo test (workspace, native, all features)"
 	@mkdir -p "$(dir $(TEST_SUMMARY))"
 	$(CARGO) test --workspace --all-features 2>&1 | tee "$(dir $(TEST_SUMMARY))test-rust.log"
+	@echo "== cargo test -p revocable-core --lib ($(CORE_HOST_KEYS), as in the issuer worker)"
+	$(CARGO) test -p revocable-core --lib --no-default-features --features $(CORE_HOST_KEYS) 2>&1 \
+	  | tee -a "$(dir $(TEST_SUMMARY))test-rust.log"
 	@awk '/^test result:/ { pass += $$4; fail += $$6; ign += $$8; bins++ } \
 	  END { printf "rust (cargo test, native): %d passed, %d failed, %d ignored, in %d test binaries\n", pass, fail, ign, bins }' \
 	  "$(dir $(TEST_SUMMARY))test-rust.log" | tee -a "$(TEST_SUMMARY)"

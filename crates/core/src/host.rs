@@ -121,7 +121,7 @@ fn less_le(a: &[u8], b: &[u8]) -> bool {
 /// The checks both paths share (module docs): false means the signature fails whatever the
 /// arithmetic would say.
 #[inline]
-fn precheck(key: &Key, signature: &[u8]) -> bool {
+pub(crate) fn precheck(key: &Key, signature: &[u8]) -> bool {
     match &key.material {
         KeyMaterial::Hmac(_) => true,
         KeyMaterial::Ed25519(_) => {
@@ -135,6 +135,8 @@ fn precheck(key: &Key, signature: &[u8]) -> bool {
         KeyMaterial::Ec(ec) => ec.signature_in_range(signature),
         #[cfg(feature = "rsa")]
         KeyMaterial::Rsa(rsa) => rsa.signature_below_modulus(signature),
+        #[cfg(feature = "host-keys")]
+        KeyMaterial::Host(key) => key.precheck(signature),
     }
 }
 

@@ -1,6 +1,12 @@
 //! Signing (feature `sign`, used by the issuer): private JWK import, key generation from
 //! caller-supplied randomness, public JWK export and token creation.
 //!
+//! EC and RSA keys sign here in builds with `ecdsa` / `rsa`. In a build with `host-keys`
+//! instead, their private JWKs are imported and checked as far as that needs no arithmetic,
+//! and the caller's host signs ([`SigningKey::signed_by_host`]): the caller takes
+//! [`SigningKey::signing_input`], has the host sign it with the JWK of
+//! [`SigningKey::private_jwk`], and hands the signature to [`SigningKey::attach_signature`].
+//!
 //! Signing is deterministic and needs no randomness except for RSA (PSS salts and
 //! PKCS#1 v1.5 blinding draw from the OS RNG; on a target without one, RSA signing returns
 //! `ERR_JOSE_NOT_SUPPORTED` instead of panicking). Ed25519 is RFC 8032, ECDSA uses
@@ -12,13 +18,16 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
+#[cfg(feature = "ecdsa")]
+use crate::alg::ecdsa::EcPrivate;
+#[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+use crate::alg::host_key::HostKey;
+#[cfg(feature = "ecdsa")]
+use crate::alg::params::Curve;
+#[cfg(feature = "rsa")]
+use crate::alg::rsa;
 use crate::{
-    alg::{
-        ecdsa::{Curve, EcPrivate},
-        eddsa,
-        hmac::HmacKey,
-        rsa,
-    },
+    alg::{eddsa, hmac::HmacKey},
     b64,
     jwk::{
         self, check_usage, member, resolve_algorithm, secret_member, KeyKind, KeyMaterial, Parsed,
@@ -38,13 +47,27 @@ pub struct SigningKey {
 
 /// Private key material per family. Every variant zeroizes on drop (the HMAC key's
 /// zeroizing secret, ed25519-dalek with `zeroize`, RustCrypto's ECDSA keys, `rsa`'s private
-/// key).
+/// key, the host key's zeroizing members).
 #[derive(Clone)]
 enum SigningMaterial {
     Hmac(Box<HmacKey>),
     Ed25519(Box<ed25519_dalek::SigningKey>),
+    #[cfg(feature = "ecdsa")]
     Ec(Box<EcPrivate>),
+    #[cfg(feature = "rsa")]
     Rsa(Box<jwt_compact::alg::RsaPrivateKey>),
+    #[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+    Host(Box<HostSigning>),
+}
+
+/// An EC or RSA private key the host signs with (feature `host-keys`): the public key and
+/// the private JWK members (`d`, or `d`, `p`, `q`, `dp`, `dq`, `qi`), big-endian as the JWK
+/// had them.
+#[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+#[derive(Clone)]
+struct HostSigning {
+    public: HostKey,
+    private: Vec<(&'static str, Zeroizing<Vec<u8>>)>,
 }
 
 impl SigningMaterial {
@@ -53,8 +76,12 @@ impl SigningMaterial {
         match self {
             Self::Hmac(key) => KeyMaterial::Hmac(key.clone()),
             Self::Ed25519(key) => KeyMaterial::Ed25519(key.verifying_key()),
+            #[cfg(feature = "ecdsa")]
             Self::Ec(key) => KeyMaterial::Ec(key.public()),
+            #[cfg(feature = "rsa")]
             Self::Rsa(key) => KeyMaterial::Rsa(Box::new(rsa::RsaKey::new(key.to_public_key()))),
+            #[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+            Self::Host(key) => KeyMaterial::Host(Box::new(key.public.clone())),
         }
     }
 }
@@ -134,6 +161,7 @@ impl SigningKey {
                 }
                 SigningMaterial::Ed25519(Box::new(key))
             }
+            #[cfg(feature = "ecdsa")]
             KeyKind::Ec(curve) => {
                 let d = secret_member(raw.d.as_ref(), "private ec key without d")?;
                 let key = EcPrivate::from_scalar(curve, &d)?;
@@ -145,6 +173,25 @@ impl SigningKey {
                 }
                 SigningMaterial::Ec(Box::new(key))
             }
+            #[cfg(all(feature = "host-keys", not(feature = "ecdsa")))]
+            KeyKind::Ec(curve) => {
+                let d = secret_member(raw.d.as_ref(), "private ec key without d")?;
+                if d.len() != curve.size() {
+                    return Err(Error::InvalidJwk(
+                        "ec private scalar must be exactly the curve's field size",
+                    ));
+                }
+                let public = HostKey::ec(
+                    curve,
+                    &member(raw.x.as_deref(), "ec key without x")?,
+                    &member(raw.y.as_deref(), "ec key without y")?,
+                )?;
+                SigningMaterial::Host(Box::new(HostSigning {
+                    public,
+                    private: alloc::vec![("d", d)],
+                }))
+            }
+            #[cfg(feature = "rsa")]
             KeyKind::Rsa => {
                 if raw.oth {
                     return Err(Error::NotSupported("multi-prime rsa keys"));
@@ -168,6 +215,28 @@ impl SigningKey {
                     qi: &qi,
                 })?;
                 SigningMaterial::Rsa(Box::new(key))
+            }
+            #[cfg(all(feature = "host-keys", not(feature = "rsa")))]
+            KeyKind::Rsa => {
+                if raw.oth {
+                    return Err(Error::NotSupported("multi-prime rsa keys"));
+                }
+                let public = HostKey::rsa(
+                    &member(raw.n.as_deref(), "rsa key without n")?,
+                    &member(raw.e.as_deref(), "rsa key without e")?,
+                )?;
+                let mut private = Vec::with_capacity(6);
+                for (name, value, missing) in [
+                    ("d", &raw.d, "private rsa key without d"),
+                    ("p", &raw.p, "private rsa key without p"),
+                    ("q", &raw.q, "private rsa key without q"),
+                    ("dp", &raw.dp, "private rsa key without dp"),
+                    ("dq", &raw.dq, "private rsa key without dq"),
+                    ("qi", &raw.qi, "private rsa key without qi"),
+                ] {
+                    private.push((name, secret_member(value.as_ref(), missing)?));
+                }
+                SigningMaterial::Host(Box::new(HostSigning { public, private }))
             }
         };
         Ok(Self::with_kid(alg, material, raw.kid.clone()))
@@ -223,6 +292,7 @@ impl SigningKey {
                 bytes.copy_from_slice(seed);
                 SigningMaterial::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(&bytes)))
             }
+            #[cfg(feature = "ecdsa")]
             Algorithm::Es256 | Algorithm::Es384 | Algorithm::Es512 => {
                 let curve = match alg {
                     Algorithm::Es256 => Curve::P256,
@@ -241,6 +311,10 @@ impl SigningKey {
                         )
                     },
                 )?))
+            }
+            #[cfg(not(feature = "ecdsa"))]
+            Algorithm::Es256 | Algorithm::Es384 | Algorithm::Es512 => {
+                return Err(Error::NotSupported("ecdsa key generation in this build"))
             }
             _ => {
                 return Err(Error::NotSupported(
@@ -286,7 +360,15 @@ impl SigningKey {
                 put("k", key.secret());
             }
             SigningMaterial::Ed25519(key) => put("d", key.as_bytes()),
+            #[cfg(feature = "ecdsa")]
             SigningMaterial::Ec(key) => put("d", &key.scalar()),
+            #[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+            SigningMaterial::Host(key) => {
+                for (name, value) in &key.private {
+                    put(name, value);
+                }
+            }
+            #[cfg(feature = "rsa")]
             SigningMaterial::Rsa(key) => {
                 if let Some([d, p, q, dp, dq, qi]) = rsa::private_components(key) {
                     let d = Zeroizing::new(d);
@@ -318,11 +400,33 @@ impl SigningKey {
         }
     }
 
+    /// Whether the host signs with this key ([`SigningKey::sign`] cannot): an EC or RSA key
+    /// in a build with `host-keys` and without that family.
+    pub fn signed_by_host(&self) -> bool {
+        #[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+        if matches!(self.material, SigningMaterial::Host(_)) {
+            return true;
+        }
+        false
+    }
+
     /// Signs `claims` into a compact JWS with header `{alg, typ, kid}` (`typ` omitted when
     /// `None`). Fails with `ERR_JWT_INVALID` when the token would exceed
-    /// [`MAX_TOKEN_BYTES`] (no verifier would accept it), and for RSA keys without a
-    /// randomness source (`ERR_JOSE_NOT_SUPPORTED`).
+    /// [`MAX_TOKEN_BYTES`] (no verifier would accept it), for RSA keys without a randomness
+    /// source, and for keys the host signs with (`ERR_JOSE_NOT_SUPPORTED`).
     pub fn sign(&self, claims: &Map<String, Value>, typ: Option<&str>) -> Result<String, Error> {
+        let input = self.signing_input(claims, typ)?;
+        let signature = self.sign_bytes(input.as_bytes())?;
+        self.attach_signature(input, &signature)
+    }
+
+    /// The JWS signing input `base64url(header) "." base64url(claims)` that [`SigningKey::sign`]
+    /// signs: for a key the host signs with, what to hand to the host.
+    pub fn signing_input(
+        &self,
+        claims: &Map<String, Value>,
+        typ: Option<&str>,
+    ) -> Result<String, Error> {
         let header = serde_json::to_vec(&SignedHeader {
             alg: self.alg.as_str(),
             typ,
@@ -331,23 +435,37 @@ impl SigningKey {
         .map_err(|_| Error::InvalidJwt("header could not be serialized"))?;
         let payload = serde_json::to_vec(claims)
             .map_err(|_| Error::InvalidJwt("claims could not be serialized"))?;
-        self.sign_parts(&header, &payload)
+        Ok(encode_input(&header, &payload))
+    }
+
+    /// The compact JWS of `signing_input` and its `signature` (the host's, for a key the host
+    /// signs with). The signature must pass the checks every verifier applies before the
+    /// arithmetic (its exact length, and for ECDSA `r`, `s` in `[1, n-1]`, for RSA below the
+    /// modulus), else `ERR_JWS_INVALID`; a token over [`MAX_TOKEN_BYTES`] is
+    /// `ERR_JWT_INVALID`.
+    pub fn attach_signature(
+        &self,
+        signing_input: String,
+        signature: &[u8],
+    ) -> Result<String, Error> {
+        if !crate::host::precheck(&self.verifying_key(), signature) {
+            return Err(Error::InvalidJws("signature does not fit the key"));
+        }
+        let mut token = signing_input;
+        token.push('.');
+        b64::encode_into(signature, &mut token);
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::InvalidJwt("token would be larger than 16 KiB"));
+        }
+        Ok(token)
     }
 
     /// Signs an already-serialized header and payload (tests use it to build hostile tokens).
     #[doc(hidden)]
     pub fn sign_parts(&self, header: &[u8], payload: &[u8]) -> Result<String, Error> {
-        let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 200);
-        b64::encode_into(header, &mut token);
-        token.push('.');
-        b64::encode_into(payload, &mut token);
-        let signature = self.sign_bytes(token.as_bytes())?;
-        token.push('.');
-        b64::encode_into(&signature, &mut token);
-        if token.len() > MAX_TOKEN_BYTES {
-            return Err(Error::InvalidJwt("token would be larger than 16 KiB"));
-        }
-        Ok(token)
+        let input = encode_input(header, payload);
+        let signature = self.sign_bytes(input.as_bytes())?;
+        self.attach_signature(input, &signature)
     }
 
     /// The raw signature of `message` (a JWS signing input).
@@ -356,10 +474,25 @@ impl SigningKey {
         Ok(match &self.material {
             SigningMaterial::Hmac(key) => key.sign(message),
             SigningMaterial::Ed25519(key) => eddsa::sign(key, message),
+            #[cfg(feature = "ecdsa")]
             SigningMaterial::Ec(key) => key.sign(message),
+            #[cfg(feature = "rsa")]
             SigningMaterial::Rsa(key) => rsa::sign(self.alg, key, message)?,
+            #[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+            SigningMaterial::Host(_) => {
+                return Err(Error::NotSupported("the host signs with this key"))
+            }
         })
     }
+}
+
+/// `base64url(header) "." base64url(payload)`.
+fn encode_input(header: &[u8], payload: &[u8]) -> String {
+    let mut input = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 200);
+    b64::encode_into(header, &mut input);
+    input.push('.');
+    b64::encode_into(payload, &mut input);
+    input
 }
 
 /// A private JWKS: the first key signs, all public keys are published.
@@ -447,10 +580,13 @@ mod tests {
         map
     }
 
+    #[cfg(feature = "ecdsa")]
     fn seed(len: usize, fill: u8) -> Vec<u8> {
         (0..len).map(|i| fill.wrapping_add(i as u8)).collect()
     }
 
+    // ECDSA keys are generated (and signed with) only where the core has the curves.
+    #[cfg(feature = "ecdsa")]
     #[test]
     fn generate_sign_verify_for_every_generatable_algorithm() {
         let now = 1_700_000_000;
@@ -495,6 +631,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "ecdsa")]
     #[test]
     fn generate_rejects_bad_seeds() {
         let code = |alg, seed: &[u8]| SigningKey::generate(alg, seed).unwrap_err().code();
@@ -514,17 +651,29 @@ mod tests {
         assert!(SigningKey::generate(Algorithm::Es512, &[0x80; 66]).is_ok());
     }
 
+    /// RFC 7515 A.3's P-256 key.
+    const EC_PRIVATE: &str = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
+
     #[test]
     fn private_import_checks_consistency() {
-        // RFC 7515 A.3 key with a wrong x.
-        let bad = r#"{"kty":"EC","crv":"P-256","x":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
-        assert_eq!(
-            SigningKey::from_jwk_json(bad).unwrap_err().code(),
-            "ERR_JWK_INVALID"
-        );
-        let good = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
-        let key = SigningKey::from_jwk_json(good).unwrap();
-        assert_eq!(key.algorithm(), Algorithm::Es256);
+        // RFC 7515 A.3 key with a wrong x: refused here where the core has the curve (with
+        // `host-keys` instead, the host's import refuses it).
+        #[cfg(feature = "ecdsa")]
+        {
+            let bad = EC_PRIVATE.replace(
+                "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+            );
+            assert_eq!(
+                SigningKey::from_jwk_json(&bad).unwrap_err().code(),
+                "ERR_JWK_INVALID"
+            );
+        }
+        #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
+        {
+            let key = SigningKey::from_jwk_json(EC_PRIVATE).unwrap();
+            assert_eq!(key.algorithm(), Algorithm::Es256);
+        }
         // RFC 8037 A.1 / A.3: the thumbprint of the Ed25519 key.
         let ed = r#"{"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
         assert_eq!(
@@ -547,7 +696,7 @@ mod tests {
     #[test]
     fn key_sets() {
         let a = SigningKey::generate(Algorithm::EdDsa, &[1; 32]).unwrap();
-        let b = SigningKey::generate(Algorithm::Es256, &[2; 32]).unwrap();
+        let b = SigningKey::generate(Algorithm::EdDsa, &[2; 32]).unwrap();
         let h = SigningKey::generate(Algorithm::Hs256, &[3; 32]).unwrap();
         assert!(SigningKeySet::new(vec![]).is_err());
         assert!(SigningKeySet::new(vec![a.clone(), a.clone()]).is_err());
@@ -573,5 +722,152 @@ mod tests {
             key.sign(&claims, None).unwrap_err().code(),
             "ERR_JWT_INVALID"
         );
+    }
+
+    /// Keys the host signs with (`host-keys`, without the families' own code).
+    #[cfg(all(feature = "host-keys", not(feature = "ecdsa"), not(feature = "rsa")))]
+    mod host_keys {
+        use super::*;
+        use crate::{Error, SignatureHost};
+
+        const RSA_PRIVATE: &str =
+            include_str!("../../../tests/vectors/keys/test-only-rsa2048.jwk.json");
+
+        /// Answers every check with `answer`, and counts the questions.
+        struct Host {
+            answer: Option<bool>,
+            asked: core::cell::Cell<usize>,
+        }
+
+        impl SignatureHost for Host {
+            fn verify(&self, _: usize, _: &[u8], _: &[u8]) -> Option<bool> {
+                self.asked.set(self.asked.get() + 1);
+                self.answer
+            }
+        }
+
+        /// A signature of the right length with every byte `fill` (in range for both keys
+        /// when `fill` is 1: r = s = 0x0101..01 < n, and 0x0101..01 < the RSA modulus).
+        fn filler(key: &SigningKey, fill: u8) -> Vec<u8> {
+            let len = match key.algorithm() {
+                Algorithm::Es256 => 64,
+                _ => 256,
+            };
+            alloc::vec![fill; len]
+        }
+
+        #[test]
+        fn ec_and_rsa_keys_sign_through_the_host() {
+            let now = 1_700_000_000;
+            for jwk in [EC_PRIVATE, RSA_PRIVATE] {
+                let key = SigningKey::from_jwk_json(jwk).unwrap();
+                assert!(key.signed_by_host());
+                assert!(matches!(
+                    key.sign(&claims(now), None),
+                    Err(Error::NotSupported(_))
+                ));
+                // The private JWK carries what the host needs to import it.
+                let private = key.private_jwk();
+                for member in ["d", "kty", "alg", "kid"] {
+                    assert!(private.get(member).is_some(), "{member}");
+                }
+                let again = SigningKey::from_jwk_json(&private.to_string()).unwrap();
+                assert_eq!(again.kid(), key.kid());
+                assert_eq!(again.public_jwk(), key.public_jwk());
+                assert!(!format!("{key:?}").contains("\"d\""));
+
+                let input = key.signing_input(&claims(now), Some("at+jwt")).unwrap();
+                let token = key
+                    .attach_signature(input.clone(), &filler(&key, 1))
+                    .unwrap();
+                assert!(token.starts_with(&input));
+                // Out of range or the wrong length: refused before any verifier sees it.
+                // (An all-zero RSA signature is below the modulus: the arithmetic refuses it.)
+                let is_ec = key.algorithm() == Algorithm::Es256;
+                let mut bad = alloc::vec![filler(&key, 0xff), alloc::vec![1; 10]];
+                if is_ec {
+                    bad.push(filler(&key, 0));
+                }
+                for bad in bad {
+                    assert_eq!(
+                        key.attach_signature(input.clone(), &bad)
+                            .unwrap_err()
+                            .code(),
+                        "ERR_JWS_INVALID"
+                    );
+                }
+
+                // A verifier of the public key: only the host's answer can accept it.
+                let keys = KeySet::from_jwks_json(
+                    &serde_json::json!({ "keys": [key.public_jwk().unwrap()] }).to_string(),
+                )
+                .unwrap();
+                assert_eq!(keys.len(), 1);
+                let verifier =
+                    Verifier::new(keys, Policy::new(["https://issuer.example"], ["api"])).unwrap();
+                let failed = Err(Error::SignatureVerificationFailed);
+                assert_eq!(verifier.verify(&token, now).map(|_| ()), failed);
+                for (answer, expected) in [
+                    (Some(true), Ok(())),
+                    (Some(false), failed.clone()),
+                    (None, failed.clone()),
+                ] {
+                    let host = Host {
+                        answer,
+                        asked: core::cell::Cell::new(0),
+                    };
+                    let result = verifier.verify_with_host(&token, now, &host).map(|_| ());
+                    assert_eq!(result, expected, "{answer:?}");
+                    assert_eq!(host.asked.get(), 1);
+                }
+                // The shared prechecks run before the host is asked.
+                let out_of_range = format!("{input}.{}", b64::encode(&filler(&key, 0xff)));
+                let host = Host {
+                    answer: Some(true),
+                    asked: core::cell::Cell::new(0),
+                };
+                assert_eq!(
+                    verifier
+                        .verify_with_host(&out_of_range, now, &host)
+                        .map(|_| ()),
+                    failed
+                );
+                assert_eq!(host.asked.get(), 0);
+            }
+        }
+
+        #[test]
+        fn host_key_imports_check_what_needs_no_arithmetic() {
+            let short_d = EC_PRIVATE.replace(
+                "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI",
+                "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9",
+            );
+            let cases = [
+                (short_d, "ERR_JWK_INVALID"),
+                (
+                    EC_PRIVATE.replace(r#","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI""#, ""),
+                    "ERR_JWK_INVALID",
+                ),
+                (RSA_PRIVATE.replace(r#""qi""#, r#""qj""#), "ERR_JWK_INVALID"),
+                (
+                    RSA_PRIVATE.replace(r#""kty""#, r#""oth":[{}],"kty""#),
+                    "ERR_JOSE_NOT_SUPPORTED",
+                ),
+            ];
+            for (jwk, code) in cases {
+                assert_eq!(
+                    SigningKey::from_jwk_json(&jwk).unwrap_err().code(),
+                    code,
+                    "{jwk}"
+                );
+            }
+            // ES key generation needs the curve: not in this build.
+            assert_eq!(
+                SigningKey::generate(Algorithm::Es256, &[7; 32])
+                    .unwrap_err()
+                    .code(),
+                "ERR_JOSE_NOT_SUPPORTED"
+            );
+        }
     }
 }

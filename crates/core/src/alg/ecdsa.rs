@@ -14,7 +14,8 @@ use alloc::vec::Vec;
 
 use revocable_asym::ec::EcKey;
 
-use crate::{Algorithm, Error};
+pub(crate) use super::params::Curve;
+use crate::Error;
 
 /// `ES384`: ECDSA on P-384 with SHA-384 and the RFC 6979 nonce (p384's `DigestSigner`).
 #[cfg(feature = "sign")]
@@ -67,51 +68,6 @@ fn p521_sign_rfc6979(key: &p521::ecdsa::SigningKey, digest: &[u8]) -> p521::ecds
             {
                 return signature;
             }
-        }
-    }
-}
-
-/// Which curve an EC JWK names, with its coordinate size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Curve {
-    P256,
-    P384,
-    P521,
-}
-
-impl Curve {
-    pub(crate) fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "P-256" => Some(Self::P256),
-            "P-384" => Some(Self::P384),
-            "P-521" => Some(Self::P521),
-            _ => None,
-        }
-    }
-
-    pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Self::P256 => "P-256",
-            Self::P384 => "P-384",
-            Self::P521 => "P-521",
-        }
-    }
-
-    /// Coordinate (and scalar) size in bytes.
-    pub(crate) const fn size(self) -> usize {
-        match self {
-            Self::P256 => 32,
-            Self::P384 => 48,
-            Self::P521 => 66,
-        }
-    }
-
-    /// The one algorithm a key on this curve is for.
-    pub(crate) const fn algorithm(self) -> Algorithm {
-        match self {
-            Self::P256 => Algorithm::Es256,
-            Self::P384 => Algorithm::Es384,
-            Self::P521 => Algorithm::Es512,
         }
     }
 }

@@ -18,10 +18,7 @@ use revocable_asym::{
 
 use crate::{Algorithm, Error};
 
-/// Smallest accepted modulus, in bits.
-pub(crate) const MIN_MODULUS_BITS: usize = 2048;
-/// Largest accepted modulus, in bits.
-pub(crate) const MAX_MODULUS_BITS: usize = 16384;
+use super::params::{rsa_sizes, MAX_MODULUS_BITS};
 
 /// jwt-compact's algorithm value for an RS*/PS* [`Algorithm`].
 #[cfg(feature = "sign")]
@@ -37,30 +34,9 @@ pub(crate) fn jwt_alg(alg: Algorithm) -> Option<Rsa> {
     })
 }
 
-/// Strips leading zero octets (RFC 7518 §6.3.1.1 forbids them, but some producers emit one;
-/// the value is the same).
-fn unsigned(bytes: &[u8]) -> &[u8] {
-    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    &bytes[first..]
-}
-
 /// Checks the modulus size and builds the public key.
 pub(crate) fn public_key(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Error> {
-    let n = unsigned(n);
-    let e = unsigned(e);
-    // `unsigned` left no leading zero octet, so the first octet has at most 7 zero bits.
-    let bits = n
-        .first()
-        .map_or(0, |b| n.len() * 8 - b.leading_zeros() as usize);
-    if bits < MIN_MODULUS_BITS {
-        return Err(Error::InvalidJwk("rsa modulus is shorter than 2048 bits"));
-    }
-    if bits > MAX_MODULUS_BITS {
-        return Err(Error::InvalidJwk("rsa modulus is longer than 16384 bits"));
-    }
-    if e.len() > 8 {
-        return Err(Error::InvalidJwk("rsa public exponent is too large"));
-    }
+    let (n, e) = rsa_sizes(n, e)?;
     // The rsa crate checks: n odd, e odd, 2 < e <= 2^33 - 1, e < n.
     revocable_asym::rsa::public_key(n, e, MAX_MODULUS_BITS).ok_or(Error::InvalidJwk(
         "rsa public key has an invalid modulus or exponent",
@@ -141,7 +117,8 @@ mod signing {
         BigUint,
     };
 
-    use super::{jwt_alg, unsigned};
+    use super::jwt_alg;
+    use crate::alg::params::unsigned;
     use crate::{Algorithm, Error};
 
     /// The members of an RSA private JWK (RFC 7518 §6.3.2), big-endian.

@@ -4,7 +4,11 @@
 use alloc::boxed::Box;
 
 #[cfg(feature = "ecdsa")]
-use crate::alg::ecdsa::{Curve, EcPublic};
+use crate::alg::ecdsa::EcPublic;
+#[cfg(all(feature = "host-keys", not(all(feature = "ecdsa", feature = "rsa"))))]
+use crate::alg::host_key::HostKey;
+#[cfg(any(feature = "ecdsa", feature = "host-keys"))]
+use crate::alg::params::Curve;
 #[cfg(feature = "rsa")]
 use crate::alg::rsa;
 use crate::{
@@ -71,9 +75,9 @@ impl SkipReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyKind {
     Ed25519,
-    #[cfg(feature = "ecdsa")]
+    #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
     Ec(Curve),
-    #[cfg(feature = "rsa")]
+    #[cfg(any(feature = "rsa", feature = "host-keys"))]
     Rsa,
     Oct,
 }
@@ -122,7 +126,7 @@ pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKi
             Some(_) => return Ok(Parsed::Skip(SkipReason::UnsupportedCurve)),
             None => return Err(Error::InvalidJwk("okp key without crv")),
         },
-        #[cfg(feature = "ecdsa")]
+        #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
         "EC" => match raw.crv.as_deref() {
             Some(name) => match Curve::from_name(name) {
                 Some(curve) => (KeyKind::Ec(curve), Some(curve.algorithm())),
@@ -130,7 +134,7 @@ pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKi
             },
             None => return Err(Error::InvalidJwk("ec key without crv")),
         },
-        #[cfg(feature = "rsa")]
+        #[cfg(any(feature = "rsa", feature = "host-keys"))]
         "RSA" => (KeyKind::Rsa, None),
         "oct" => (KeyKind::Oct, None),
         _ => return Ok(Parsed::Skip(SkipReason::UnsupportedKeyType)),
@@ -144,11 +148,11 @@ pub(crate) fn resolve_algorithm(raw: &RawJwk) -> Result<Parsed<(Algorithm, KeyKi
         },
     };
     let fits = |alg: Algorithm| match kind {
-        #[cfg(feature = "rsa")]
+        #[cfg(any(feature = "rsa", feature = "host-keys"))]
         KeyKind::Rsa => alg.is_rsa(),
         KeyKind::Oct => alg.is_hmac(),
         KeyKind::Ed25519 => Some(alg) == implied,
-        #[cfg(feature = "ecdsa")]
+        #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
         KeyKind::Ec(_) => Some(alg) == implied,
     };
     match (alg, implied) {
@@ -183,11 +187,22 @@ pub(super) fn parse_public(raw: &RawJwk) -> Result<Parsed<Key>, Error> {
             &member(raw.x.as_deref(), "ec key without x")?,
             &member(raw.y.as_deref(), "ec key without y")?,
         )?),
+        #[cfg(all(feature = "host-keys", not(feature = "ecdsa")))]
+        KeyKind::Ec(curve) => KeyMaterial::Host(Box::new(HostKey::ec(
+            curve,
+            &member(raw.x.as_deref(), "ec key without x")?,
+            &member(raw.y.as_deref(), "ec key without y")?,
+        )?)),
         #[cfg(feature = "rsa")]
         KeyKind::Rsa => KeyMaterial::Rsa(Box::new(rsa::RsaKey::new(rsa::public_key(
             &member(raw.n.as_deref(), "rsa key without n")?,
             &member(raw.e.as_deref(), "rsa key without e")?,
         )?))),
+        #[cfg(all(feature = "host-keys", not(feature = "rsa")))]
+        KeyKind::Rsa => KeyMaterial::Host(Box::new(HostKey::rsa(
+            &member(raw.n.as_deref(), "rsa key without n")?,
+            &member(raw.e.as_deref(), "rsa key without e")?,
+        )?)),
         KeyKind::Oct => KeyMaterial::Hmac(Box::new(HmacKey::new(
             alg,
             &secret_member(raw.k.as_ref(), "oct key without k")?,

@@ -8,6 +8,8 @@ use zeroize::Zeroizing;
 
 #[cfg(feature = "ecdsa")]
 use crate::alg::ecdsa::EcPublic;
+#[cfg(feature = "host-keys")]
+use crate::alg::host_key::HostKey;
 #[cfg(feature = "rsa")]
 use crate::alg::rsa;
 use crate::{
@@ -33,7 +35,7 @@ pub struct Key {
 
 /// The key bytes, per family. HMAC secrets are zeroized on drop. (ECDSA and RSA keys exist in
 /// builds with the `ecdsa` / `rsa` features; without them such JWKs are skipped as
-/// unsupported key types.)
+/// unsupported key types, or with `host-keys` imported as keys only the host can check.)
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
     Hmac(Box<HmacKey>),
@@ -42,6 +44,10 @@ pub(crate) enum KeyMaterial {
     Ec(EcPublic),
     #[cfg(feature = "rsa")]
     Rsa(Box<rsa::RsaKey>),
+    /// An EC or RSA key of a family this build leaves to the host (feature `host-keys`).
+    #[cfg(feature = "host-keys")]
+    #[cfg_attr(all(feature = "ecdsa", feature = "rsa"), allow(dead_code))]
+    Host(Box<HostKey>),
 }
 
 impl KeyMaterial {
@@ -54,74 +60,120 @@ impl KeyMaterial {
             (Self::Ec(a), Self::Ec(b)) => a.to_sec1() == b.to_sec1(),
             #[cfg(feature = "rsa")]
             (Self::Rsa(a), Self::Rsa(b)) => a == b,
+            #[cfg(feature = "host-keys")]
+            (Self::Host(a), Self::Host(b)) => a == b,
             _ => false,
         }
     }
 
-    /// The RFC 7638 members in lexicographic order, as canonical JSON.
-    fn thumbprint_input(&self) -> String {
-        match self {
-            Self::Hmac(key) => format!(
-                r#"{{"k":"{}","kty":"oct"}}"#,
-                Zeroizing::new(b64::encode(key.secret())).as_str()
-            ),
-            Self::Ed25519(key) => format!(
-                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
-                b64::encode(key.as_bytes())
-            ),
+    /// The public half of an asymmetric key as JWK values; `None` for HMAC keys.
+    fn public(&self) -> Option<Public> {
+        Some(match self {
+            Self::Hmac(_) => return None,
+            Self::Ed25519(key) => Public::Okp {
+                x: key.as_bytes().to_vec(),
+            },
             #[cfg(feature = "ecdsa")]
             Self::Ec(key) => {
                 let (x, y) = key.coordinates();
-                format!(
-                    r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
-                    key.curve().name(),
-                    b64::encode(&x),
-                    b64::encode(&y)
-                )
+                Public::Ec {
+                    crv: key.curve().name(),
+                    x,
+                    y,
+                }
             }
             #[cfg(feature = "rsa")]
             Self::Rsa(key) => {
                 let (n, e) = rsa::components(key);
+                Public::Rsa { n, e }
+            }
+            #[cfg(feature = "host-keys")]
+            Self::Host(key) => match &**key {
+                HostKey::Ec { curve, x, y } => Public::Ec {
+                    crv: curve.name(),
+                    x: x.clone(),
+                    y: y.clone(),
+                },
+                HostKey::Rsa { n, e } => Public::Rsa {
+                    n: n.clone(),
+                    e: e.clone(),
+                },
+            },
+        })
+    }
+
+    /// The RFC 7638 members in lexicographic order, as canonical JSON.
+    fn thumbprint_input(&self) -> String {
+        if let Self::Hmac(key) = self {
+            return format!(
+                r#"{{"k":"{}","kty":"oct"}}"#,
+                Zeroizing::new(b64::encode(key.secret())).as_str()
+            );
+        }
+        match self.public() {
+            Some(Public::Okp { x }) => {
                 format!(
-                    r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-                    b64::encode(&e),
-                    b64::encode(&n)
+                    r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                    b64::encode(&x)
                 )
             }
+            Some(Public::Ec { crv, x, y }) => format!(
+                r#"{{"crv":"{crv}","kty":"EC","x":"{}","y":"{}"}}"#,
+                b64::encode(&x),
+                b64::encode(&y)
+            ),
+            Some(Public::Rsa { n, e }) => format!(
+                r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                b64::encode(&e),
+                b64::encode(&n)
+            ),
+            // Only HMAC keys (above) have no public half.
+            None => String::new(),
         }
     }
 
     /// The public JWK members (`kty`, `crv`, `x`, `y` / `kty`, `n`, `e`); `None` for HMAC
     /// keys.
     pub(crate) fn public_members(&self) -> Option<Vec<(&'static str, String)>> {
-        Some(match self {
-            Self::Hmac(_) => return None,
-            Self::Ed25519(key) => vec![
+        Some(match self.public()? {
+            Public::Okp { x } => vec![
                 ("kty", "OKP".into()),
                 ("crv", "Ed25519".into()),
-                ("x", b64::encode(key.as_bytes())),
+                ("x", b64::encode(&x)),
             ],
-            #[cfg(feature = "ecdsa")]
-            Self::Ec(key) => {
-                let (x, y) = key.coordinates();
-                vec![
-                    ("kty", "EC".into()),
-                    ("crv", key.curve().name().into()),
-                    ("x", b64::encode(&x)),
-                    ("y", b64::encode(&y)),
-                ]
-            }
-            #[cfg(feature = "rsa")]
-            Self::Rsa(key) => {
-                let (n, e) = rsa::components(key);
-                vec![
-                    ("kty", "RSA".into()),
-                    ("n", b64::encode(&n)),
-                    ("e", b64::encode(&e)),
-                ]
-            }
+            Public::Ec { crv, x, y } => vec![
+                ("kty", "EC".into()),
+                ("crv", crv.into()),
+                ("x", b64::encode(&x)),
+                ("y", b64::encode(&y)),
+            ],
+            Public::Rsa { n, e } => vec![
+                ("kty", "RSA".into()),
+                ("n", b64::encode(&n)),
+                ("e", b64::encode(&e)),
+            ],
         })
     }
+}
+
+/// The public half of an asymmetric key, big-endian (JWK export and thumbprints).
+#[cfg_attr(
+    not(any(feature = "ecdsa", feature = "rsa", feature = "host-keys")),
+    allow(dead_code)
+)]
+enum Public {
+    Okp {
+        x: Vec<u8>,
+    },
+    Ec {
+        crv: &'static str,
+        x: Vec<u8>,
+        y: Vec<u8>,
+    },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
 }
 
 /// RFC 7638 thumbprint: base64url(SHA-256(canonical required members)).
@@ -246,6 +298,9 @@ impl Key {
             KeyMaterial::Ec(key) => key.verify(message, signature),
             #[cfg(feature = "rsa")]
             KeyMaterial::Rsa(key) => rsa::verify(self.alg, key, message, signature),
+            // Only the host checks these (src/alg/host_key.rs): without its answer, no.
+            #[cfg(feature = "host-keys")]
+            KeyMaterial::Host(_) => false,
         }
     }
 

@@ -1,0 +1,220 @@
+//! EC and RSA keys whose arithmetic is the host's (feature `host-keys`): in a build without
+//! `ecdsa` / `rsa`, a JWK of such a family is still imported, and the core does everything
+//! about it that needs no curve or big-number arithmetic. The issuer worker builds this way:
+//! workerd's WebCrypto signs and verifies, and the wasm carries no P-384, P-521 or RSA code.
+//!
+//! Checked here, at import: the curve is one of P-256/P-384/P-521 and `x`, `y` are exactly
+//! its field size; the RSA modulus is 2048 to 16384 bits and odd, the exponent odd, at
+//! least 3 and below 2^33 (the pure-Rust path's limits). Left to the host: that the point
+//! is on its curve (the host's import refuses it otherwise, and then it answers no
+//! signature check: every signature fails), and the signature arithmetic itself.
+//!
+//! Checked here before the host is asked, as for every key (src/host.rs): the exact
+//! signature length, ECDSA `r` and `s` in `[1, n-1]`, an RSA signature below the modulus.
+//! Without the host's answer ([`Key::verify`](crate::Key)'s pure-Rust path) the signature
+//! fails: nothing here can accept one.
+
+use alloc::vec::Vec;
+
+use super::params::{rsa_sizes, Curve};
+use crate::Error;
+
+/// A public key the host checks signatures for.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum HostKey {
+    /// `x` and `y`, big-endian at the curve's field size.
+    Ec {
+        curve: Curve,
+        x: Vec<u8>,
+        y: Vec<u8>,
+    },
+    /// `n` and `e`, big-endian without leading zeros (so `n.len()` is the signature length).
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+}
+
+impl HostKey {
+    /// From an EC JWK's `x` and `y` (RFC 7518 §6.2.1.2: full length).
+    pub(crate) fn ec(curve: Curve, x: &[u8], y: &[u8]) -> Result<Self, Error> {
+        if x.len() != curve.size() || y.len() != curve.size() {
+            return Err(Error::InvalidJwk(
+                "ec coordinates must be exactly the curve's field size",
+            ));
+        }
+        Ok(Self::Ec {
+            curve,
+            x: x.to_vec(),
+            y: y.to_vec(),
+        })
+    }
+
+    /// From an RSA JWK's `n` and `e`, with the limits of the pure-Rust path.
+    pub(crate) fn rsa(n: &[u8], e: &[u8]) -> Result<Self, Error> {
+        let (n, e) = rsa_sizes(n, e)?;
+        let odd = |bytes: &[u8]| bytes.last().is_some_and(|b| b & 1 == 1);
+        if !odd(n) {
+            return Err(Error::InvalidJwk(
+                "rsa public key has an invalid modulus or exponent",
+            ));
+        }
+        // e as an integer (at most 8 bytes, checked above): odd, 3 ..= 2^33 - 1.
+        let exponent = e.iter().fold(0_u64, |acc, b| (acc << 8) | u64::from(*b));
+        if !odd(e) || !(3..(1_u64 << 33)).contains(&exponent) {
+            return Err(Error::InvalidJwk(
+                "rsa public key has an invalid modulus or exponent",
+            ));
+        }
+        Ok(Self::Rsa {
+            n: n.to_vec(),
+            e: e.to_vec(),
+        })
+    }
+
+    /// The checks every signature gets before the host is asked: exactly the key's
+    /// signature length; ECDSA `r`, `s` in `[1, n-1]`; RSA below the modulus. For big-endian
+    /// byte strings of equal length the lexicographic order is the integer order.
+    pub(crate) fn precheck(&self, signature: &[u8]) -> bool {
+        match self {
+            Self::Ec { curve, .. } => {
+                let size = curve.size();
+                if signature.len() != 2 * size {
+                    return false;
+                }
+                let order = curve.order();
+                let (r, s) = signature.split_at(size);
+                let in_range = |v: &[u8]| v.iter().any(|b| *b != 0) && v < order;
+                in_range(r) && in_range(s)
+            }
+            Self::Rsa { n, .. } => signature.len() == n.len() && signature < n.as_slice(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ec(curve: Curve) -> HostKey {
+        let size = curve.size();
+        HostKey::ec(curve, &alloc::vec![1; size], &alloc::vec![2; size]).unwrap()
+    }
+
+    /// `value` as a big-endian integer of `len` bytes, plus `delta` (-1, 0 or 1).
+    fn shifted(value: &[u8], delta: i8) -> Vec<u8> {
+        let mut out = value.to_vec();
+        match delta {
+            1 => {
+                for b in out.iter_mut().rev() {
+                    let (next, carry) = b.overflowing_add(1);
+                    *b = next;
+                    if !carry {
+                        break;
+                    }
+                }
+            }
+            -1 => {
+                for b in out.iter_mut().rev() {
+                    let (next, borrow) = b.overflowing_sub(1);
+                    *b = next;
+                    if !borrow {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    #[test]
+    fn ecdsa_range_is_one_to_the_order_minus_one() {
+        for curve in [Curve::P256, Curve::P384, Curve::P521] {
+            let key = ec(curve);
+            let size = curve.size();
+            let order = curve.order();
+            let one = shifted(&alloc::vec![0; size], 1);
+            let zero = alloc::vec![0; size];
+            let cases: [(&[u8], bool); 5] = [
+                (&zero, false),
+                (&one, true),
+                (&shifted(order, -1), true),
+                (order, false),
+                (&shifted(order, 1), false),
+            ];
+            for (value, accepted) in cases {
+                let as_r = [value, one.as_slice()].concat();
+                let as_s = [one.as_slice(), value].concat();
+                assert_eq!(key.precheck(&as_r), accepted, "{curve:?} r");
+                assert_eq!(key.precheck(&as_s), accepted, "{curve:?} s");
+            }
+            assert!(
+                !key.precheck(&alloc::vec![1; 2 * size - 1]),
+                "{curve:?} short"
+            );
+            assert!(
+                !key.precheck(&alloc::vec![1; 2 * size + 1]),
+                "{curve:?} long"
+            );
+        }
+    }
+
+    /// The orders written here are the curves' own (RustCrypto's, in builds that have them).
+    #[cfg(feature = "ecdsa")]
+    #[test]
+    fn orders_match_the_curve_crates() {
+        use p256::elliptic_curve::{bigint::Encoding as _, Curve as _};
+        let p256 = p256::NistP256::ORDER.to_be_bytes();
+        let p384 = p384::NistP384::ORDER.to_be_bytes();
+        let p521 = p521::NistP521::ORDER.to_be_bytes();
+        assert_eq!(Curve::P256.order(), &p256[..]);
+        assert_eq!(Curve::P384.order(), &p384[..]);
+        // P-521's order is a 576-bit integer in the crate: its 66 low bytes.
+        assert_eq!(Curve::P521.order(), &p521[p521.len() - 66..]);
+        assert!(p521[..p521.len() - 66].iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn ec_coordinates_must_be_the_field_size() {
+        assert!(HostKey::ec(Curve::P256, &[1; 31], &[2; 32]).is_err());
+        assert!(HostKey::ec(Curve::P384, &[1; 48], &[2; 49]).is_err());
+        assert!(HostKey::ec(Curve::P521, &[1; 66], &[2; 66]).is_ok());
+    }
+
+    #[test]
+    fn rsa_limits_are_the_pure_rust_ones() {
+        let mut n = alloc::vec![0xc5; 256];
+        n[255] |= 1;
+        let f4 = [1, 0, 1];
+        assert!(HostKey::rsa(&n, &f4).is_ok());
+        // A leading zero octet is stripped, the value kept.
+        assert!(HostKey::rsa(&[&[0][..], &n].concat(), &f4).is_ok());
+        let mut even = n.clone();
+        even[255] &= 0xfe;
+        assert!(HostKey::rsa(&even, &f4).is_err(), "even modulus");
+        assert!(HostKey::rsa(&n[1..], &f4).is_err(), "2040 bits");
+        assert!(
+            HostKey::rsa(&alloc::vec![0xff; 2049], &f4).is_err(),
+            "16392 bits"
+        );
+        assert!(HostKey::rsa(&n, &[1, 0, 0]).is_err(), "even exponent");
+        assert!(HostKey::rsa(&n, &[1]).is_err(), "exponent 1");
+        assert!(HostKey::rsa(&n, &[3]).is_ok());
+        assert!(HostKey::rsa(&n, &[2, 0, 0, 0, 1]).is_err(), "2^33 + 1");
+        assert!(
+            HostKey::rsa(&n, &[1, 255, 255, 255, 255]).is_ok(),
+            "2^33 - 1"
+        );
+        assert!(HostKey::rsa(&n, &[1; 9]).is_err(), "9-byte exponent");
+    }
+
+    #[test]
+    fn rsa_signatures_are_the_modulus_length_and_below_it() {
+        let mut n = alloc::vec![0xc5; 256];
+        n[255] |= 1;
+        let key = HostKey::rsa(&n, &[1, 0, 1]).unwrap();
+        assert!(key.precheck(&shifted(&n, -1)));
+        assert!(!key.precheck(&n));
+        assert!(!key.precheck(&alloc::vec![0xff; 256]));
+        assert!(!key.precheck(&alloc::vec![1; 255]));
+        assert!(!key.precheck(&alloc::vec![1; 257]));
+    }
+}
