@@ -51,9 +51,10 @@ export function generateKeys(dir) {
 
 /**
  * Starts `wrangler dev` on `port` with `persistDir` and `envFile`; resolves once the worker
- * answers its JWKS, rejects (with wrangler's output) after READY_TIMEOUT_MS.
+ * answers its JWKS with `readyStatus` (200; a misconfigured worker answers 500), rejects (with
+ * wrangler's output) after READY_TIMEOUT_MS.
  */
-export async function startIssuer({ port, persistDir, envFile, vars = {} }) {
+export async function startIssuer({ port, persistDir, envFile, vars = {}, readyStatus = 200 }) {
   const url = `http://127.0.0.1:${port}`;
   await assertPortFree(port);
   const args = [
@@ -117,7 +118,7 @@ export async function startIssuer({ port, persistDir, envFile, vars = {} }) {
     }
     try {
       const res = await fetch(`${url}/.well-known/jwks.json`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) {
+      if (res.status === readyStatus) {
         await res.arrayBuffer();
         break;
       }

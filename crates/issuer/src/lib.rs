@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+mod host_keys;
 pub mod http;
 pub mod objects;
 pub mod routes;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     config::{Config, ServiceKey},
+    host_keys,
     http::{self, ApiError, Form, Method, Request, Response, FORM, JSON},
     objects::{Backend, Call, Command, Outcome, Settings},
     rules,
@@ -244,11 +245,6 @@ fn token_response(status: u16, body: &Value) -> Response {
     Response::json(status, body).with_header("pragma", "no-cache")
 }
 
-fn sign(config: &Config, claims: &AccessClaims<'_>) -> Result<String, ApiError> {
-    tokens::sign_access_token(&config.keys, claims)
-        .map_err(|_| ApiError::Internal("signing failed"))
-}
-
 /// An answer of a session object that does not fit the command (never expected).
 const UNEXPECTED: ApiError = ApiError::Internal("session object answered out of turn");
 
@@ -260,11 +256,17 @@ const UNEXPECTED: ApiError = ApiError::Internal("session object answered out of 
 /// session object's clock, which also set both `exp`s. The worker's own clock (read when the
 /// request arrived) can be a second behind the object's, and mixing the two would announce
 /// one second more than the token's `exp - iat`.
-fn grant_response(config: &Config, grant: &Grant, created: bool) -> Result<Response, ApiError> {
+async fn grant_response<B: Backend>(
+    cx: &Cx<'_, B>,
+    grant: &Grant,
+    created: bool,
+) -> Result<Response, ApiError> {
+    let config = cx.config;
     let now = grant.access_iat;
     let jti = tokens::random_id()?;
-    let access_token = sign(
+    let access_token = host_keys::sign_access_token(
         config,
+        cx.backend,
         &AccessClaims {
             issuer: &config.issuer,
             audience: &config.audience,
@@ -276,7 +278,8 @@ fn grant_response(config: &Config, grant: &Grant, created: bool) -> Result<Respo
             scope: grant.scope.as_deref(),
             extra: &grant.claims,
         },
-    )?;
+    )
+    .await?;
     let mut out = Map::new();
     out.insert("access_token".into(), access_token.into());
     out.insert("token_type".into(), "Bearer".into());
@@ -322,7 +325,7 @@ async fn create_session<B: Backend>(
         claims: body.claims,
     };
     match cx.call(&route, command).await? {
-        Outcome::Granted(grant) => grant_response(cx.config, &grant, true),
+        Outcome::Granted(grant) => grant_response(cx, &grant, true).await,
         _ => Err(UNEXPECTED),
     }
 }
@@ -351,7 +354,7 @@ async fn refresh<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Respon
         scope: requested_scope.map(str::to_owned),
     };
     match cx.call(tokens::route_of(presented), command).await? {
-        Outcome::Granted(grant) => grant_response(cx.config, &grant, false),
+        Outcome::Granted(grant) => grant_response(cx, &grant, false).await,
         Outcome::Refused { reuse: true } => Err(ApiError::InvalidGrant(REUSED_GRANT)),
         Outcome::Refused { reuse: false } => Err(ApiError::InvalidGrant(INVALID_GRANT)),
         Outcome::ScopeExceeded { .. } => Err(ApiError::InvalidScope(
@@ -378,7 +381,8 @@ async fn revoke<B: Backend>(cx: &Cx<'_, B>, request: &Request) -> Result<Respons
         // Only tokens this issuer signed and that are still valid get a feed entry: anyone
         // may call this endpoint, and the feed must not fill with junk. Every access token
         // of this issuer carries its session's `sid`, which bounds the entries per session.
-        if let Ok(verified) = cx.config.verifier.verify(token, rules::secs(cx.now_ms)) {
+        let now = rules::secs(cx.now_ms);
+        if let Ok(verified) = host_keys::verify_own_token(cx.config, cx.backend, token, now).await {
             let claims = &verified.claims;
             if let (Some(jti), Some(exp), Some(sid)) =
                 (claims.jti.as_deref(), claims.exp, claims.sid.as_deref())

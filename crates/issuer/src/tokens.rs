@@ -226,12 +226,26 @@ impl AccessClaims<'_> {
     }
 }
 
+/// The `typ` of every access token (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
 /// Signs an access token with the active key: header `{alg, typ: "at+jwt", kid}` (RFC 9068).
+/// For a key the runtime signs with ([`revocable_core::SigningKey::signed_by_host`]) this
+/// fails; the worker signs [`access_token_input`] instead.
 pub fn sign_access_token(
     keys: &SigningKeySet,
     claims: &AccessClaims<'_>,
 ) -> Result<String, revocable_core::Error> {
-    keys.active().sign(&claims.to_map(), Some("at+jwt"))
+    keys.active().sign(&claims.to_map(), Some(ACCESS_TOKEN_TYP))
+}
+
+/// The signing input of the access token [`sign_access_token`] would sign.
+pub fn access_token_input(
+    keys: &SigningKeySet,
+    claims: &AccessClaims<'_>,
+) -> Result<String, revocable_core::Error> {
+    keys.active()
+        .signing_input(&claims.to_map(), Some(ACCESS_TOKEN_TYP))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use worker::{
     RequestInit, Response, Result, State, Stub,
 };
 
+use crate::webcrypto::RuntimeKeys;
 use revocable_issuer::{
     config::Config,
     objects::{Backend, Call, FeedObject, FeedSink, Outcome, UserObject},
@@ -202,6 +203,8 @@ pub struct Objects<'a> {
     pub env: &'a Env,
     /// The worker's configuration.
     pub config: &'a Config,
+    /// The signing keys WebCrypto holds.
+    pub keys: &'a RuntimeKeys,
 }
 
 impl Objects<'_> {
@@ -228,6 +231,14 @@ impl Objects<'_> {
 }
 
 impl Backend for Objects<'_> {
+    async fn host_sign(&self, key: usize, message: &[u8]) -> Option<Vec<u8>> {
+        self.keys.sign(key, message).await
+    }
+
+    async fn host_verify(&self, key: usize, message: &[u8], signature: &[u8]) -> Option<bool> {
+        self.keys.verify(key, message, signature).await
+    }
+
     async fn call(
         &self,
         route: &str,

@@ -14,26 +14,38 @@ use revocable_issuer::{
     routes,
 };
 
-use crate::durable::Objects;
+use crate::{durable::Objects, webcrypto::RuntimeKeys};
+
+/// The configuration and the signing keys WebCrypto holds.
+type Setup = Rc<(Config, RuntimeKeys)>;
 
 thread_local! {
-    // Parsed once per isolate: parsing SIGNING_KEYS derives public keys, which is not free.
-    // Vars and secrets cannot change without a new deployment (a new isolate).
-    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+    // Read once per isolate: parsing SIGNING_KEYS derives public keys and imports the EC and
+    // RSA keys into WebCrypto, which is not free. Vars and secrets cannot change without a new
+    // deployment (a new isolate).
+    static SETUP: RefCell<Option<Setup>> = const { RefCell::new(None) };
 }
 
-fn config(env: &Env) -> Result<Rc<Config>, ConfigError> {
-    if let Some(config) = CONFIG.with(|slot| slot.borrow().clone()) {
-        return Ok(config);
+async fn setup(env: &Env) -> Result<Setup, ConfigError> {
+    if let Some(setup) = SETUP.with(|slot| slot.borrow().clone()) {
+        return Ok(setup);
     }
-    let config = Rc::new(Config::from_lookup(|name| {
+    let config = Config::from_lookup(|name| {
         env.secret(name)
             .ok()
             .map(|s| s.to_string())
             .or_else(|| env.var(name).ok().map(|v| v.to_string()))
-    })?);
-    CONFIG.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&config)));
-    Ok(config)
+    })?;
+    let keys = RuntimeKeys::import(&config.keys)
+        .await
+        .map_err(|_| ConfigError {
+            name: "SIGNING_KEYS",
+            why: "an EC or RSA key does not import into WebCrypto, or its private and public parts differ",
+        })?;
+    let setup = Rc::new((config, keys));
+    // Two first requests may both get here; either result is the same.
+    SETUP.with(|slot| *slot.borrow_mut() = Some(Rc::clone(&setup)));
+    Ok(setup)
 }
 
 /// Reads the body of `req` up to [`MAX_BODY_BYTES`], never buffering more than one chunk
@@ -93,11 +105,12 @@ async fn fetch(
     _ctx: Context,
 ) -> worker::Result<worker::Response> {
     let now_ms = i64::try_from(Date::now().as_millis()).unwrap_or(i64::MAX);
-    let config = match config(&env) {
-        Ok(config) => config,
+    let setup = match setup(&env).await {
+        Ok(setup) => setup,
         // Names the variable, never its value.
         Err(err) => return internal(&format!("configuration error: {err}")),
     };
+    let (config, keys) = &*setup;
     // The raw method (workers-rs maps unknown methods to GET).
     let method = Method::parse(&req.inner().method());
     let headers = req.headers().entries().collect();
@@ -110,9 +123,10 @@ async fn fetch(
     };
     let objects = Objects {
         env: &env,
-        config: &config,
+        config,
+        keys,
     };
-    let response = routes::handle(&config, &objects, &request, now_ms).await;
+    let response = routes::handle(config, &objects, &request, now_ms).await;
     if let Some(what) = response.log {
         // Static texts only: no tokens, keys or request values reach the log.
         console_error!("revocable-issuer: internal error: {what}");

@@ -9,3 +9,5 @@
 mod durable;
 #[cfg(target_arch = "wasm32")]
 mod entry;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;

@@ -155,6 +155,22 @@ pub trait Backend {
     /// A revocation was just answered: drop this location's cached feed, so that the next
     /// read here shows it at once (other locations within `FEED_CACHE_TTL`).
     async fn feed_changed(&self) {}
+    /// The runtime's signature of `message` with the signing key at `key` of `SIGNING_KEYS`,
+    /// one the core leaves to the runtime ([`SigningKey::signed_by_host`]: EC and RSA keys in
+    /// the worker, signed by workerd's WebCrypto). `None`: the runtime cannot sign with it.
+    ///
+    /// [`SigningKey::signed_by_host`]: revocable_core::SigningKey::signed_by_host
+    async fn host_sign(&self, key: usize, message: &[u8]) -> Option<Vec<u8>> {
+        let _ = (key, message);
+        None
+    }
+    /// The runtime's check of `signature` over `message` with the public key of the signing
+    /// key at `key` (as for [`Backend::host_sign`]). `None`: the runtime cannot check it, and
+    /// the signature fails.
+    async fn host_verify(&self, key: usize, message: &[u8], signature: &[u8]) -> Option<bool> {
+        let _ = (key, message, signature);
+        None
+    }
 }
 
 impl Command {
