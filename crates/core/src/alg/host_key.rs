@@ -172,6 +172,57 @@ mod tests {
         assert!(p521[..p521.len() - 66].iter().all(|b| *b == 0));
     }
 
+    /// The same verdict as RustCrypto's `Signature::try_from` (what the pure-Rust path and
+    /// the host path check for keys the core holds) on values around both ends of the range.
+    #[cfg(feature = "ecdsa")]
+    mod against_rustcrypto {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A scalar-sized value: near 0, near the order, all ones, or random.
+        fn value(curve: Curve) -> impl Strategy<Value = Vec<u8>> {
+            let size = curve.size();
+            let order = curve.order().to_vec();
+            prop_oneof![
+                (0_u8..3).prop_map(move |low| {
+                    let mut v = alloc::vec![0; size];
+                    v[size - 1] = low;
+                    v
+                }),
+                (-2_i8..=2).prop_map(move |delta| match delta {
+                    -2 => shifted(&shifted(&order, -1), -1),
+                    2 => shifted(&shifted(&order, 1), 1),
+                    d => shifted(&order, d),
+                }),
+                Just(alloc::vec![0xff; size]),
+                proptest::collection::vec(any::<u8>(), size),
+            ]
+        }
+
+        fn rustcrypto(curve: Curve, signature: &[u8]) -> bool {
+            match curve {
+                Curve::P256 => p256::ecdsa::Signature::try_from(signature).is_ok(),
+                Curve::P384 => p384::ecdsa::Signature::try_from(signature).is_ok(),
+                Curve::P521 => p521::ecdsa::Signature::try_from(signature).is_ok(),
+            }
+        }
+
+        fn curve() -> impl Strategy<Value = Curve> {
+            prop_oneof![Just(Curve::P256), Just(Curve::P384), Just(Curve::P521)]
+        }
+
+        proptest! {
+            #[test]
+            fn precheck_agrees(
+                (curve, r, s) in curve().prop_flat_map(|c| (Just(c), value(c), value(c)))
+            ) {
+                let signature = [r, s].concat();
+                prop_assert_eq!(ec(curve).precheck(&signature), rustcrypto(curve, &signature));
+            }
+        }
+    }
+
     #[test]
     fn ec_coordinates_must_be_the_field_size() {
         assert!(HostKey::ec(Curve::P256, &[1; 31], &[2; 32]).is_err());
