@@ -8,12 +8,23 @@ fmt-check:
 	@echo "== cargo fmt --check (workspace)"
 	$(CARGO) fmt --all -- --check
 
-# Every crate, every target (lib, bins, tests, examples, benches), every feature, on the host.
+# The core's features in the issuer worker's wasm (crates/issuer/Cargo.toml): EC and RSA keys
+# signed and checked by workerd's WebCrypto, no curve or RSA code. `--all-features` compiles
+# those families in, so this build's own paths are tested on their own (test-rust).
+CORE_HOST_KEYS := sign,host-keys
+# The core's feature sets besides the workspace's: the EdDSA + HMAC wasm ("-": none), one
+# family, signing alone, the issuer worker's, and the worker's with one family compiled in.
+CORE_FEATURE_SETS := - ecdsa rsa sign $(CORE_HOST_KEYS) $(CORE_HOST_KEYS),ecdsa $(CORE_HOST_KEYS),rsa
+
+# Every crate, every target (lib, bins, tests, examples, benches), every feature, on the host;
+# then the core in each of CORE_FEATURE_SETS.
 clippy:
 	@echo "== cargo clippy -D warnings (workspace, native, all targets, all features)"
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
-	@echo "== cargo clippy -D warnings (revocable-core as the issuer worker builds it: $(CORE_HOST_KEYS))"
-	$(CARGO) clippy -p revocable-core --all-targets --no-default-features --features $(CORE_HOST_KEYS) -- -D warnings
+	@for features in $(CORE_FEATURE_SETS); do \
+	  echo "== cargo clippy -D warnings (revocable-core, all targets, --no-default-features --features '$${features#-}')"; \
+	  $(CARGO) clippy -q -p revocable-core --all-targets --no-default-features --features "$${features#-}" -- -D warnings; \
+	done
 
 # Code under cfg(target_arch = "wasm32") is only compiled, so only linted, for wasm32. Libraries
 # and binaries only: test-only dev-dependencies need not build for wasm32.
@@ -26,10 +37,6 @@ build-core-wasm:
 	@echo "== cargo build -p revocable-core --target wasm32-unknown-unknown"
 	$(CARGO) build -p revocable-core --target wasm32-unknown-unknown
 
-# The core's features in the issuer worker's wasm (crates/issuer/Cargo.toml): EC and RSA keys
-# signed and checked by workerd's WebCrypto, no curve or RSA code. `--all-features` compiles
-# those families in, so this build's own paths are tested on their own.
-CORE_HOST_KEYS := sign,host-keys
 
 # Native unit, integration and doc tests; cargo prints one "test result:" line per binary, and
 # the total goes to the summary that `make test` prints last.

@@ -109,7 +109,10 @@ impl SigningKey {
     /// contains `sign`; Ed25519 and EC keys carry the public `x` (and `y`) matching `d`;
     /// RSA keys carry `n`, `e`, `d`, `p`, `q`, `dp`, `dq`, `qi`, consistent with each other,
     /// 2048 to 4096 bits (multi-prime `oth` is not supported); `oct` secrets are at least the
-    /// hash size. Failures are `ERR_JWK_INVALID` (`ERR_JOSE_NOT_SUPPORTED` for unsupported
+    /// hash size. For an EC or RSA key the host signs with (`host-keys`, module docs), only
+    /// what needs no arithmetic: the members are present, `d` is the curve's size, the public
+    /// key passes the verification key's checks (RSA up to 16384 bits); that the halves match
+    /// is the host's check. Failures are `ERR_JWK_INVALID` (`ERR_JOSE_NOT_SUPPORTED` for unsupported
     /// types, curves and algorithms).
     pub fn from_jwk_json(json: &str) -> Result<Self, Error> {
         if json.len() > jwk::MAX_JWKS_BYTES {
@@ -568,7 +571,9 @@ impl SigningKeySet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{KeySet, Policy, Verifier};
+    use crate::KeySet;
+    #[cfg(feature = "ecdsa")]
+    use crate::{Policy, Verifier};
 
     fn claims(now: i64) -> Map<String, Value> {
         let Value::Object(map) = serde_json::json!({
@@ -652,6 +657,7 @@ mod tests {
     }
 
     /// RFC 7515 A.3's P-256 key.
+    #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
     const EC_PRIVATE: &str = r#"{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}"#;
 
     #[test]
@@ -728,7 +734,7 @@ mod tests {
     #[cfg(all(feature = "host-keys", not(feature = "ecdsa"), not(feature = "rsa")))]
     mod host_keys {
         use super::*;
-        use crate::{Error, SignatureHost};
+        use crate::{Error, Policy, SignatureHost, Verifier};
 
         const RSA_PRIVATE: &str =
             include_str!("../../../tests/vectors/keys/test-only-rsa2048.jwk.json");

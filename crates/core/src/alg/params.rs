@@ -2,15 +2,21 @@
 //! ES256 / ES384 / ES512 with their sizes and group orders, and the size limits of RSA keys.
 //! Shared by the pure-Rust families (`ecdsa`, `rsa`) and the host's keys (`host-keys`).
 
-use crate::{Algorithm, Error};
+#[cfg(any(feature = "ecdsa", feature = "host-keys"))]
+use crate::Algorithm;
+#[cfg(any(feature = "rsa", feature = "host-keys"))]
+use crate::Error;
 
 /// Smallest accepted RSA modulus, in bits (RFC 7518 §3.3, §3.5).
+#[cfg(any(feature = "rsa", feature = "host-keys"))]
 pub(crate) const MIN_MODULUS_BITS: usize = 2048;
 /// Largest accepted RSA modulus, in bits (a bound on verification cost).
+#[cfg(any(feature = "rsa", feature = "host-keys"))]
 pub(crate) const MAX_MODULUS_BITS: usize = 16384;
 
 /// Strips leading zero octets (RFC 7518 §6.3.1.1 forbids them, but some producers emit one;
 /// the value is the same).
+#[cfg(any(feature = "rsa", feature = "host-keys"))]
 pub(crate) fn unsigned(bytes: &[u8]) -> &[u8] {
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     &bytes[first..]
@@ -18,6 +24,7 @@ pub(crate) fn unsigned(bytes: &[u8]) -> &[u8] {
 
 /// An RSA public key's `n` and `e` without leading zeros, once the modulus is 2048 to 16384
 /// bits and the exponent at most 8 bytes.
+#[cfg(any(feature = "rsa", feature = "host-keys"))]
 pub(crate) fn rsa_sizes<'a>(n: &'a [u8], e: &'a [u8]) -> Result<(&'a [u8], &'a [u8]), Error> {
     let n = unsigned(n);
     let e = unsigned(e);
@@ -38,6 +45,7 @@ pub(crate) fn rsa_sizes<'a>(n: &'a [u8], e: &'a [u8]) -> Result<(&'a [u8], &'a [
 }
 
 /// Which curve an EC JWK names, with its coordinate size.
+#[cfg(any(feature = "ecdsa", feature = "host-keys"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Curve {
     P256,
@@ -45,6 +53,7 @@ pub(crate) enum Curve {
     P521,
 }
 
+#[cfg(any(feature = "ecdsa", feature = "host-keys"))]
 impl Curve {
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         match name {

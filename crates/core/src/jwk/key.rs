@@ -117,11 +117,13 @@ impl KeyMaterial {
                     b64::encode(&x)
                 )
             }
+            #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
             Some(Public::Ec { crv, x, y }) => format!(
                 r#"{{"crv":"{crv}","kty":"EC","x":"{}","y":"{}"}}"#,
                 b64::encode(&x),
                 b64::encode(&y)
             ),
+            #[cfg(any(feature = "rsa", feature = "host-keys"))]
             Some(Public::Rsa { n, e }) => format!(
                 r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
                 b64::encode(&e),
@@ -141,12 +143,14 @@ impl KeyMaterial {
                 ("crv", "Ed25519".into()),
                 ("x", b64::encode(&x)),
             ],
+            #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
             Public::Ec { crv, x, y } => vec![
                 ("kty", "EC".into()),
                 ("crv", crv.into()),
                 ("x", b64::encode(&x)),
                 ("y", b64::encode(&y)),
             ],
+            #[cfg(any(feature = "rsa", feature = "host-keys"))]
             Public::Rsa { n, e } => vec![
                 ("kty", "RSA".into()),
                 ("n", b64::encode(&n)),
@@ -157,19 +161,17 @@ impl KeyMaterial {
 }
 
 /// The public half of an asymmetric key, big-endian (JWK export and thumbprints).
-#[cfg_attr(
-    not(any(feature = "ecdsa", feature = "rsa", feature = "host-keys")),
-    allow(dead_code)
-)]
 enum Public {
     Okp {
         x: Vec<u8>,
     },
+    #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
     Ec {
         crv: &'static str,
         x: Vec<u8>,
         y: Vec<u8>,
     },
+    #[cfg(any(feature = "rsa", feature = "host-keys"))]
     Rsa {
         n: Vec<u8>,
         e: Vec<u8>,
