@@ -5,6 +5,7 @@
 use revocable_core::SigningKeySet;
 use wasm_bindgen::{prelude::wasm_bindgen, JsValue};
 use worker::{js_sys::Promise, wasm_bindgen_futures::JsFuture};
+use zeroize::Zeroizing;
 
 #[wasm_bindgen(module = "/src/webcrypto.js")]
 extern "C" {
@@ -35,9 +36,9 @@ impl RuntimeKeys {
                 continue;
             }
             let public = key.public_jwk().ok_or(ImportError)?.to_string();
-            // The private JWK is ordinary memory for as long as this call runs; it is handed
-            // to WebCrypto as text and not kept.
-            let private = key.private_jwk().to_string();
+            // Handed to WebCrypto as text and not kept: zeroized here when the call returns
+            // (the JS string it becomes is the JS heap's, until collected).
+            let private = Zeroizing::new(key.private_jwk().to_string());
             let promise = import_signing_key(key.algorithm().as_str(), &private, &public);
             drop(private);
             let pair = JsFuture::from(promise).await.map_err(|_| ImportError)?;
