@@ -208,9 +208,15 @@ function coldStart(specifier, inputType) {
   if (run.status !== 0) throw new Error(`bench: cold start of ${specifier} failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
-// `import('revocable')` is the ESM entry; the CommonJS bundles (dist/cjs) time this build
-// against the before build on equal terms (a before build is a dist directory: no src/).
-const coldBuilds = { 'revocable (ESM)': 'revocable', 'revocable (CJS bundle)': pathToFileURL(join(JS, 'dist', 'cjs', 'index.cjs')).href };
+// `import('revocable')` is the ESM entry (dist/esm/node.mjs, one module); the CommonJS bundles
+// (dist/cjs) time this build against the before build on equal terms (a before build is a dist
+// directory: no src/).
+const coldBuilds = {
+  'revocable (ESM)': 'revocable',
+  // The same entry as separate module files (what the one-module ESM bundle saves).
+  'revocable (ESM source modules)': pathToFileURL(join(JS, 'src', 'entry', 'node.js')).href,
+  'revocable (CJS bundle)': pathToFileURL(join(JS, 'dist', 'cjs', 'index.cjs')).href,
+};
 if (before) coldBuilds[`${BEFORE} (CJS bundle)`] = pathToFileURL(join(BEFORE_DIR, 'cjs', 'index.cjs')).href;
 coldBuilds['fast-jwt'] = 'fast-jwt';
 coldBuilds['node:crypto (floor)'] = 'node:crypto (floor)';

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { AUDIENCE, ISSUER, claims, keyPair, nowSeconds, sign } from './helpers.mjs';
 import { PACKAGE_DIR, packedProject } from './pack.mjs';
@@ -48,6 +49,7 @@ test('the tarball holds the runtime files and nothing else', () => {
     'dist/wasm/node.cjs',
     'dist/wasm/node.mjs',
     'dist/wasm/web.js',
+    'dist/esm/node.mjs',
     'dist/cjs/index.cjs',
     'dist/cjs/express.cjs',
     'dist/cjs/hono.cjs',
@@ -64,6 +66,17 @@ test('the tarball holds the runtime files and nothing else', () => {
     assert.doesNotMatch(file, /^(test|scripts|bench|node_modules)\/|\.bindgen|sizes\.json|\.tgz$/, `${file} should not be packed`);
   }
   assert.equal([...files].filter((f) => f.endsWith('.wasm')).length, 1, 'one wasm shared by every entry');
+});
+
+test('the Node ESM entry (one bundled module) exports what its source exports, and resolves as `revocable`', async () => {
+  const bundle = await import(pathToFileURL(join(PACKAGE_DIR, 'dist', 'esm', 'node.mjs')).href);
+  const source = await import(pathToFileURL(join(PACKAGE_DIR, 'src', 'entry', 'node.js')).href);
+  assert.deepEqual(Object.keys(bundle).sort(), Object.keys(source).sort());
+  const resolved = execFileSync(process.execPath, ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('revocable'))"], {
+    cwd: project.dir,
+    encoding: 'utf8',
+  });
+  assert.match(resolved, /\/node_modules\/revocable\/dist\/esm\/node\.mjs$/);
 });
 
 for (const [file, format] of [
