@@ -75,21 +75,23 @@ impl KeySet {
 /// encoding of `R` never equals the recomputed canonical one, so both paths reject it
 /// anyway; these are the only small-order `R` values a signature could still pass with.
 const SMALL_ORDER_R: [[u8; 32]; 8] = [
-    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
-    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
-    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
-    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
-    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+    hex("0100000000000000000000000000000000000000000000000000000000000000"),
+    hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    hex("0000000000000000000000000000000000000000000000000000000000000000"),
+    hex("0000000000000000000000000000000000000000000000000000000000000080"),
+    hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+    hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    hex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
 ];
 
 /// The Ed25519 group order L, little-endian.
 const ED25519_ORDER: [u8; 32] =
-    hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+    hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
 
-const fn hex32(s: &str) -> [u8; 32] {
+/// Bytes from lowercase hex of exactly `2 * N` digits, at compile time (the constants here and
+/// in `alg/params.rs`).
+pub(crate) const fn hex<const N: usize>(s: &str) -> [u8; N] {
     const fn nibble(c: u8) -> u8 {
         match c {
             b'0'..=b'9' => c - b'0',
@@ -98,9 +100,10 @@ const fn hex32(s: &str) -> [u8; 32] {
         }
     }
     let s = s.as_bytes();
-    let mut out = [0_u8; 32];
+    assert!(s.len() == 2 * N, "wrong number of hex digits");
+    let mut out = [0_u8; N];
     let mut i = 0;
-    while i < 32 {
+    while i < N {
         out[i] = (nibble(s[2 * i]) << 4) | nibble(s[2 * i + 1]);
         i += 1;
     }

@@ -2,6 +2,8 @@
 //! ES256 / ES384 / ES512 with their sizes and group orders, and the size limits of RSA keys.
 //! Shared by the pure-Rust families (`ecdsa`, `rsa`) and the host's keys (`host-keys`).
 
+#[cfg(feature = "host-keys")]
+use crate::host::hex;
 #[cfg(any(feature = "ecdsa", feature = "host-keys"))]
 use crate::Algorithm;
 #[cfg(any(feature = "rsa", feature = "host-keys"))]
@@ -109,24 +111,3 @@ const P256_ORDER: [u8; 32] =
 const P384_ORDER: [u8; 48] = hex("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
 #[cfg(feature = "host-keys")]
 const P521_ORDER: [u8; 66] = hex("01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409");
-
-/// Big-endian bytes from lowercase hex of exactly `2 * N` digits (compile time).
-#[cfg(feature = "host-keys")]
-const fn hex<const N: usize>(s: &str) -> [u8; N] {
-    const fn nibble(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => panic!("not lowercase hex"),
-        }
-    }
-    let s = s.as_bytes();
-    assert!(s.len() == 2 * N, "wrong number of hex digits");
-    let mut out = [0_u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = (nibble(s[2 * i]) << 4) | nibble(s[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
