@@ -19,7 +19,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { client, generateKeys, payload, percentile, processGroupListeningOn, sleep, startIssuer, tempDir } from '../lib/index.mjs';
+import { client, generateKeys, payload, percentile, portFree, processGroupListeningOn, sleep, startIssuer, tempDir } from '../lib/index.mjs';
 
 const PORT = 18541;
 const LOAD_SECONDS = Number(process.env.HARDENING_LOAD_SECONDS ?? 30);
@@ -183,8 +183,10 @@ test(`load for ${LOAD_SECONDS} s with ${CLIENTS} clients, SIGKILL mid-load, rest
   assert.deepEqual(errors, [], 'no request failed before the kill');
   assert.ok(loadStats.total > 100, `too little load to mean anything: ${loadStats.total} requests`);
 
-  // Restart on the same persisted KV.
+  // Restart on the same persisted KV, once the killed processes' port is released (the kernel
+  // closes it as it reaps them, which can come after wrangler's own exit).
   const restartStarted = Date.now();
+  for (let i = 0; i < 100 && !(await portFree(PORT)); i++) await sleep(100);
   running = await startIssuer({ port: PORT, persistDir, envFile: keys.envFile });
   const restartMs = Date.now() - restartStarted;
   api = client(running.url, keys.serviceKey);
