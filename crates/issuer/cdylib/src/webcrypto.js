@@ -34,25 +34,25 @@ function pick(jwk, names) {
 }
 
 /**
- * Imports one signing key (its private JWK and the public JWK the core derived) for `alg`.
- * Rejects when WebCrypto refuses either half or they are not one key pair.
+ * Imports one signing key for `alg` from its private JWK (as the core wrote it: the public
+ * members with the private ones), as a signing key and, from its public members alone, a
+ * verification key. Rejects when WebCrypto refuses either or they are not one key pair.
  */
-export async function importSigningKey(alg, privateJwkJson, publicJwkJson) {
+export async function importSigningKey(alg, privateJwkJson) {
   const params = PARAMS[alg];
   if (!params) throw new Error('algorithm not signed through WebCrypto');
   const [importParams, signParams] = params;
-  const privateJwk = JSON.parse(privateJwkJson);
-  const publicJwk = JSON.parse(publicJwkJson);
-  const publicNames = PUBLIC_MEMBERS[publicJwk.kty];
-  if (!publicNames || privateJwk.kty !== publicJwk.kty) throw new Error('key type not signed through WebCrypto');
+  const jwk = JSON.parse(privateJwkJson);
+  const publicNames = PUBLIC_MEMBERS[jwk.kty];
+  if (!publicNames) throw new Error('key type not signed through WebCrypto');
   const signKey = await crypto.subtle.importKey(
     'jwk',
-    pick(privateJwk, [...publicNames, ...PRIVATE_MEMBERS[publicJwk.kty]]),
+    pick(jwk, [...publicNames, ...PRIVATE_MEMBERS[jwk.kty]]),
     importParams,
     false,
     ['sign'],
   );
-  const verifyKey = await crypto.subtle.importKey('jwk', pick(publicJwk, publicNames), importParams, false, ['verify']);
+  const verifyKey = await crypto.subtle.importKey('jwk', pick(jwk, publicNames), importParams, false, ['verify']);
   const probe = await crypto.subtle.sign(signParams, signKey, PROBE);
   if (!(await crypto.subtle.verify(signParams, verifyKey, probe, PROBE))) {
     throw new Error('private and public key do not match');

@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 #[wasm_bindgen(module = "/src/webcrypto.js")]
 extern "C" {
     #[wasm_bindgen(js_name = importSigningKey)]
-    fn import_signing_key(alg: &str, private_jwk: &str, public_jwk: &str) -> Promise;
+    fn import_signing_key(alg: &str, private_jwk: &str) -> Promise;
     #[wasm_bindgen(js_name = sign)]
     fn sign_with(key: &JsValue, message: &[u8]) -> Promise;
     #[wasm_bindgen(js_name = verify)]
@@ -35,11 +35,10 @@ impl RuntimeKeys {
                 imported.push(None);
                 continue;
             }
-            let public = key.public_jwk().ok_or(ImportError)?.to_string();
             // Handed to WebCrypto as text and not kept: zeroized here when the call returns
             // (the JS string it becomes is the JS heap's, until collected).
             let private = Zeroizing::new(key.private_jwk().to_string());
-            let promise = import_signing_key(key.algorithm().as_str(), &private, &public);
+            let promise = import_signing_key(key.algorithm().as_str(), &private);
             drop(private);
             let pair = JsFuture::from(promise).await.map_err(|_| ImportError)?;
             imported.push(Some(pair));
