@@ -4,7 +4,8 @@
 //! workerd's WebCrypto signs and verifies, and the wasm carries no P-384, P-521 or RSA code.
 //!
 //! Checked here, at import: the curve is one of P-256/P-384/P-521 and `x`, `y` are exactly
-//! its field size; the RSA modulus is 2048 to 16384 bits and odd, the exponent odd, at
+//! its field size and below its field prime (the curve crates refuse such a coordinate; a
+//! host might reduce it and take the same point under a second encoding); the RSA modulus is 2048 to 16384 bits and odd, the exponent odd, at
 //! least 3 and below 2^33 (the pure-Rust path's limits). Left to the host: that the point
 //! is on its curve (the host's import refuses it otherwise, and then it answers no
 //! signature check: every signature fails), and the signature arithmetic itself.
@@ -33,11 +34,19 @@ pub(crate) enum HostKey {
 }
 
 impl HostKey {
-    /// From an EC JWK's `x` and `y` (RFC 7518 §6.2.1.2: full length).
+    /// From an EC JWK's `x` and `y` (RFC 7518 §6.2.1.2: full length), each below the field
+    /// prime.
     pub(crate) fn ec(curve: Curve, x: &[u8], y: &[u8]) -> Result<Self, Error> {
         if x.len() != curve.size() || y.len() != curve.size() {
             return Err(Error::InvalidJwk(
                 "ec coordinates must be exactly the curve's field size",
+            ));
+        }
+        // Big-endian byte strings of equal length: the lexicographic order is the integer order.
+        let prime = curve.field_prime();
+        if x >= prime || y >= prime {
+            return Err(Error::InvalidJwk(
+                "ec public key is not a point on its curve",
             ));
         }
         Ok(Self::Ec {
@@ -95,7 +104,8 @@ mod tests {
 
     fn ec(curve: Curve) -> HostKey {
         let size = curve.size();
-        HostKey::ec(curve, &alloc::vec![1; size], &alloc::vec![2; size]).unwrap()
+        // Coordinates below every field prime (P-521's top byte is at most 0x01).
+        HostKey::ec(curve, &alloc::vec![1; size], &alloc::vec![0x01; size]).unwrap()
     }
 
     /// `value` as a big-endian integer of `len` bytes, plus `delta` (-1, 0 or 1).
@@ -154,6 +164,65 @@ mod tests {
                 !key.precheck(&alloc::vec![1; 2 * size + 1]),
                 "{curve:?} long"
             );
+        }
+    }
+
+    /// The field primes written here are SEC 2's, from their defining sums of powers of two.
+    #[test]
+    fn field_primes_are_sec2s() {
+        /// `sum of sign * 2^exp`, big-endian at `len` bytes (non-negative results only).
+        fn powers(len: usize, terms: &[(i8, u32)]) -> Vec<u8> {
+            let mut out = alloc::vec![0_u8; len];
+            for &(sign, exp) in terms {
+                let mut term = alloc::vec![0_u8; len];
+                term[len - 1 - (exp / 8) as usize] = 1 << (exp % 8);
+                let mut carry = 0_i16;
+                for i in (0..len).rev() {
+                    let v = i16::from(out[i]) + i16::from(sign) * i16::from(term[i]) + carry;
+                    out[i] = v.rem_euclid(256) as u8;
+                    carry = v.div_euclid(256);
+                }
+                assert_eq!(carry, 0, "out of range");
+            }
+            out
+        }
+        // 2^256 and 2^384 do not fit: twice 2^255 (2^383), the first subtraction between.
+        let p256 = powers(
+            32,
+            &[(1, 255), (-1, 224), (1, 255), (1, 192), (1, 96), (-1, 0)],
+        );
+        let p384 = powers(
+            48,
+            &[(1, 383), (-1, 128), (1, 383), (-1, 96), (1, 32), (-1, 0)],
+        );
+        let p521 = powers(66, &[(1, 521), (-1, 0)]);
+        assert_eq!(Curve::P256.field_prime(), &p256[..]);
+        assert_eq!(Curve::P384.field_prime(), &p384[..]);
+        assert_eq!(Curve::P521.field_prime(), &p521[..]);
+    }
+
+    #[test]
+    fn ec_coordinates_must_be_below_the_field_prime() {
+        for curve in [Curve::P256, Curve::P384, Curve::P521] {
+            let prime = curve.field_prime();
+            let below = shifted(prime, -1);
+            let ok = alloc::vec![1; curve.size()];
+            assert!(
+                HostKey::ec(curve, &below, &ok).is_ok(),
+                "{curve:?} x = p - 1"
+            );
+            assert!(
+                HostKey::ec(curve, &ok, &below).is_ok(),
+                "{curve:?} y = p - 1"
+            );
+            for bad in [
+                prime.to_vec(),
+                shifted(prime, 1),
+                alloc::vec![0xff; curve.size()],
+            ] {
+                assert!(HostKey::ec(curve, &bad, &ok).is_err(), "{curve:?} x >= p");
+                assert!(HostKey::ec(curve, &ok, &bad).is_err(), "{curve:?} y >= p");
+            }
         }
     }
 
@@ -227,7 +296,7 @@ mod tests {
     fn ec_coordinates_must_be_the_field_size() {
         assert!(HostKey::ec(Curve::P256, &[1; 31], &[2; 32]).is_err());
         assert!(HostKey::ec(Curve::P384, &[1; 48], &[2; 49]).is_err());
-        assert!(HostKey::ec(Curve::P521, &[1; 66], &[2; 66]).is_ok());
+        assert!(HostKey::ec(Curve::P521, &[1; 66], &[1; 66]).is_ok());
     }
 
     #[test]

@@ -94,6 +94,17 @@ impl Curve {
         }
     }
 
+    /// The field prime `p`, big-endian at [`Curve::size`] bytes (SEC 2 §2.4.2, §2.5.1,
+    /// §2.6.1). A public key's coordinates must lie in `[0, p-1]`.
+    #[cfg(feature = "host-keys")]
+    pub(crate) const fn field_prime(self) -> &'static [u8] {
+        match self {
+            Self::P256 => &P256_PRIME,
+            Self::P384 => &P384_PRIME,
+            Self::P521 => &P521_PRIME,
+        }
+    }
+
     /// The one algorithm a key on this curve is for.
     pub(crate) const fn algorithm(self) -> Algorithm {
         match self {
@@ -111,3 +122,10 @@ const P256_ORDER: [u8; 32] =
 const P384_ORDER: [u8; 48] = hex("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
 #[cfg(feature = "host-keys")]
 const P521_ORDER: [u8; 66] = hex("01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409");
+#[cfg(feature = "host-keys")]
+const P256_PRIME: [u8; 32] =
+    hex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+#[cfg(feature = "host-keys")]
+const P384_PRIME: [u8; 48] = hex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff");
+#[cfg(feature = "host-keys")]
+const P521_PRIME: [u8; 66] = hex("01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
