@@ -13,8 +13,9 @@ fmt-check:
 # those families in, so this build's own paths are tested on their own (test-rust).
 CORE_HOST_KEYS := sign,host-keys
 # The core's feature sets besides the workspace's: the EdDSA + HMAC wasm ("-": none), one
-# family, signing alone, the issuer worker's, and the worker's with one family compiled in.
-CORE_FEATURE_SETS := - ecdsa rsa sign $(CORE_HOST_KEYS) $(CORE_HOST_KEYS),ecdsa $(CORE_HOST_KEYS),rsa
+# family, signing alone, Node's node-host wasm (host-keys), the issuer worker's, and the
+# worker's with one family compiled in.
+CORE_FEATURE_SETS := - ecdsa rsa sign host-keys $(CORE_HOST_KEYS) $(CORE_HOST_KEYS),ecdsa $(CORE_HOST_KEYS),rsa
 
 # Every crate, every target (lib, bins, tests, examples, benches), every feature, on the host;
 # then the core in each of CORE_FEATURE_SETS.

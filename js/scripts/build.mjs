@@ -1,20 +1,32 @@
 #!/usr/bin/env node
-// Builds the npm package from source into js/dist/ (git-ignored):
+// Builds the npm package from source into js/dist/ (git-ignored). Two wasm builds:
+//   - portable: every algorithm in the wasm (revocable-wasm's default features). Browsers,
+//     bundlers and workerd (the web glue), and Node verifiers with `hostCrypto: false` (the
+//     Node glue, loaded on first use);
+//   - node: what Node runs by default. revocable-wasm with `host-keys` instead of `ecdsa`/
+//     `rsa`: EC and RSA keys are imported and prechecked by the core, their signature
+//     arithmetic is Node's crypto.verify (which checks them anyway when host crypto is on);
+//     EdDSA and HMAC stay in the wasm. Half the size: less to compile at a cold start.
+// Steps, per build:
 //   1. cargo rustc -p revocable-wasm --lib --crate-type cdylib --target wasm32-unknown-unknown
 //      --profile release (the cdylib alone: see below; --profile picks another)
-//   2. wasm-bindgen (the CLI pinned to the exact version in Cargo.lock) for the targets
-//      nodejs (Node CJS), experimental-nodejs-module (Node ESM) and web (browsers, bundlers,
-//      and workerd, which imports the .wasm as a module and calls initSync). The three emit
-//      the same .wasm, so the package ships ONE wasm next to three small glue files.
+//   2. wasm-bindgen (the CLI pinned to the exact version in Cargo.lock) for its targets:
+//      portable: nodejs (node.cjs), experimental-nodejs-module (node.mjs) and web (web.js;
+//      workerd imports the .wasm as a module and calls initSync); node: nodejs
+//      (node-host.cjs) and experimental-nodejs-module (node-host.mjs). The targets of one
+//      build emit the same .wasm, so each build ships ONE wasm next to its glue files.
 //   3. wasm-opt (npm binaryen) on that wasm.
+// Then, for the package:
 //   4. CommonJS bundles of the ESM source (esbuild) and .d.cts copies of the types.
 //   5. The Node ESM entry bundled into one module (esbuild): dist/esm/node.mjs.
 //
 // Usage: node scripts/build.mjs [--check] [--features=a,b] [--no-default-features] [--out=DIR] [--opt=-O3]
 //                                [--profile=release] [--panic-immediate-abort]
 //   --check      only verify that a complete build exists (npm prepack)
-//   --features   extra cargo features of revocable-wasm (measurements, size variants)
-//   --no-default-features  without revocable-wasm's default features (size variants: make bench)
+//   --features   extra cargo features of revocable-wasm (measurements, size variants), for
+//                both builds
+//   --no-default-features  the portable build without revocable-wasm's default features (size
+//                variants: make bench); the node build never has them
 //   --out        output directory instead of js/dist
 //   --opt        wasm-opt optimisation flag (default -O3; see README "Size")
 //   --profile    cargo profile (default release). `release-small` (root Cargo.toml) is the size
@@ -40,16 +52,18 @@ const JS = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ROOT = resolve(JS, '..');
 const args = parseArgs();
 const OUT = args.has('out') ? resolve(String(args.get('out'))) : join(JS, 'dist');
-const WASM_NAME = 'revocable_wasm_bg.wasm';
 // The framework adapters: src/<name>.js, types/<name>.d.ts, revocable/<name>.
 export const ADAPTERS = ['express', 'hono', 'fastify'];
 
 // What the published package needs from dist/ (package.json "files" lists the same).
 export const BUILT_FILES = [
-  `wasm/${WASM_NAME}`,
+  'wasm/revocable_wasm_bg.wasm',
   'wasm/node.cjs',
   'wasm/node.mjs',
   'wasm/web.js',
+  'wasm/revocable_node_bg.wasm',
+  'wasm/node-host.cjs',
+  'wasm/node-host.mjs',
   'esm/node.mjs',
   'cjs/index.cjs',
   'cjs/index.d.cts',
@@ -89,13 +103,32 @@ const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
   process.exit(0);
 }
 
-// 1. cargo
-const features = args.has('features') ? ['--features', String(args.get('features'))] : [];
+// The two wasm builds (see the top of this file): cargo features, the wasm-bindgen output
+// name (the glue loads `<name>_bg.wasm` from its own directory) and glue file per target.
+const extraFeatures = args.has('features') ? String(args.get('features')).split(',').filter(Boolean) : [];
+const WASM_BUILDS = [
+  {
+    id: 'portable',
+    cargoFeatures: [
+      ...(extraFeatures.length ? ['--features', extraFeatures.join(',')] : []),
+      ...(args.has('no-default-features') ? ['--no-default-features'] : []),
+    ],
+    name: 'revocable_wasm',
+    targets: { nodejs: 'node.cjs', 'experimental-nodejs-module': 'node.mjs', web: 'web.js' },
+  },
+  {
+    id: 'node',
+    cargoFeatures: ['--no-default-features', '--features', ['host-keys', ...extraFeatures].join(',')],
+    name: 'revocable_node',
+    targets: { nodejs: 'node-host.cjs', 'experimental-nodejs-module': 'node-host.mjs' },
+  },
+];
+
+// 1. cargo (settings shared by both builds)
 const profile = String(args.get('profile') ?? 'release');
 if (!/^[a-z][a-z0-9-]*$/.test(profile) || profile === 'dev' || profile === 'test' || profile === 'bench') {
   die(`--profile=${profile}: a release profile of the root Cargo.toml is needed (release, release-small)`);
 }
-if (args.has('no-default-features')) features.push('--no-default-features');
 const cargoEnv = { ...process.env };
 const buildStd = [];
 if (args.has('panic-immediate-abort')) {
@@ -109,69 +142,72 @@ if (args.has('panic-immediate-abort')) {
   cargoEnv.RUSTFLAGS = `${process.env.RUSTFLAGS ?? ''} -Zunstable-options -Cpanic=immediate-abort`.trim();
   buildStd.push('-Z', 'build-std=std,panic_abort');
 }
-// `cargo rustc --crate-type cdylib`, not `cargo build`: the crate is also an rlib (for native
-// tests and clippy), and for a crate that is built as an rlib too cargo silently leaves out
-// `-C lto` (rustc cannot LTO an rlib; rust-lang/cargo#9672, rust-lang/rust#51009), so
-// `cargo build` links the wasm without the release profile's LTO. Built alone, the cdylib
-// gets it: cross-crate inlining and dead-code removal, and the panic handler (a trap, see
-// crates/wasm/src/lib.rs) inlined into core's panic entry points, so that every panic
-// message, and the formatting code behind them, is dead code (docs/benchmarks.md "Size").
-run(
-  'cargo',
-  ['rustc', '-p', 'revocable-wasm', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--profile', profile, ...features, ...buildStd],
-  { cwd: ROOT, env: cargoEnv },
-);
 const targetDir = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
-const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', profile, 'revocable_wasm.wasm');
-if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
 
-// 2. wasm-bindgen, exactly the crate's version
+// 2. wasm-bindgen, exactly the crate's version; 3. wasm-opt
 const bindgen = process.env.WASM_BINDGEN_BIN ?? join(ROOT, '.tools', 'bin', 'wasm-bindgen');
 if (!existsSync(bindgen)) die(`${bindgen} is missing: run \`make tools\` (cargo install wasm-bindgen-cli --root .tools)`);
 const wanted = lockedVersion('wasm-bindgen');
 const have = spawnSync(bindgen, ['--version'], { encoding: 'utf8' }).stdout?.trim();
 if (have !== `wasm-bindgen ${wanted}`) die(`${bindgen} is "${have}", Cargo.lock has wasm-bindgen ${wanted}: they must match exactly`);
-
-rmSync(OUT, { recursive: true, force: true });
-const staging = join(OUT, '.bindgen');
-const targets = {
-  nodejs: 'node.cjs',
-  'experimental-nodejs-module': 'node.mjs',
-  web: 'web.js',
-};
-mkdirSync(join(OUT, 'wasm'), { recursive: true });
-let wasmHash;
-for (const [target, glueName] of Object.entries(targets)) {
-  const dir = join(staging, target);
-  run(bindgen, ['--target', target, '--out-dir', dir, '--out-name', 'revocable_wasm', '--no-typescript', cargoWasm]);
-  const hash = sha256(join(dir, WASM_NAME));
-  if (wasmHash !== undefined && hash !== wasmHash) {
-    die(`wasm-bindgen emitted a different .wasm for --target ${target}: the one-wasm layout no longer holds`);
-  }
-  wasmHash = hash;
-  // The glue files keep loading "revocable_wasm_bg.wasm" from their own directory.
-  const glue = readFileSync(join(dir, 'revocable_wasm.js'), 'utf8').replace(/^\/\* @ts-self-types=.*\*\/\n/, '');
-  writeFileSync(join(OUT, 'wasm', glueName), glue);
-}
-
-// 3. wasm-opt
 const wasmOpt = process.env.WASM_OPT_BIN ?? join(ROOT, 'tools', 'node_modules', '.bin', 'wasm-opt');
 if (!existsSync(wasmOpt)) die(`${wasmOpt} is missing: run \`make tools\` (npm ci in tools/)`);
 const optFlag = String(args.get('opt') ?? '-O3');
-// Features come from the module's target_features section (reference types, bulk memory...).
-// No debug info or producers section in what ships.
-run(wasmOpt, [optFlag, '--strip-debug', '--strip-producers', join(staging, 'web', WASM_NAME), '-o', join(OUT, 'wasm', WASM_NAME)]);
+
+rmSync(OUT, { recursive: true, force: true });
+const staging = join(OUT, '.bindgen');
+mkdirSync(join(OUT, 'wasm'), { recursive: true });
+for (const build of WASM_BUILDS) {
+  console.log(`build: == the ${build.id} wasm (${build.cargoFeatures.join(' ') || 'default features'})`);
+  // `cargo rustc --crate-type cdylib`, not `cargo build`: the crate is also an rlib (for native
+  // tests and clippy), and for a crate that is built as an rlib too cargo silently leaves out
+  // `-C lto` (rustc cannot LTO an rlib; rust-lang/cargo#9672, rust-lang/rust#51009), so
+  // `cargo build` links the wasm without the release profile's LTO. Built alone, the cdylib
+  // gets it: cross-crate inlining and dead-code removal, and the panic handler (a trap, see
+  // crates/wasm/src/lib.rs) inlined into core's panic entry points, so that every panic
+  // message, and the formatting code behind them, is dead code (docs/benchmarks.md "Size").
+  run(
+    'cargo',
+    ['rustc', '-p', 'revocable-wasm', '--lib', '--crate-type', 'cdylib', '--target', 'wasm32-unknown-unknown', '--profile', profile, ...build.cargoFeatures, ...buildStd],
+    { cwd: ROOT, env: cargoEnv },
+  );
+  const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', profile, 'revocable_wasm.wasm');
+  if (!existsSync(cargoWasm)) die(`cargo produced no ${cargoWasm}`);
+  build.cargoBytes = statSync(cargoWasm).size;
+  build.wasmFile = `${build.name}_bg.wasm`;
+  let wasmHash;
+  let bindgenDir;
+  for (const [target, glueName] of Object.entries(build.targets)) {
+    bindgenDir = join(staging, build.id, target);
+    run(bindgen, ['--target', target, '--out-dir', bindgenDir, '--out-name', build.name, '--no-typescript', cargoWasm]);
+    const hash = sha256(join(bindgenDir, build.wasmFile));
+    if (wasmHash !== undefined && hash !== wasmHash) {
+      die(`wasm-bindgen emitted a different .wasm for --target ${target}: the one-wasm-per-build layout no longer holds`);
+    }
+    wasmHash = hash;
+    // The glue files keep loading `<name>_bg.wasm` from their own directory.
+    const glue = readFileSync(join(bindgenDir, `${build.name}.js`), 'utf8').replace(/^\/\* @ts-self-types=.*\*\/\n/, '');
+    writeFileSync(join(OUT, 'wasm', glueName), glue);
+  }
+  // Features come from the module's target_features section (reference types, bulk memory...).
+  // No debug info or producers section in what ships.
+  run(wasmOpt, [optFlag, '--strip-debug', '--strip-producers', join(bindgenDir, build.wasmFile), '-o', join(OUT, 'wasm', build.wasmFile)]);
+}
 rmSync(staging, { recursive: true, force: true });
 
 // 4. CommonJS bundles and their types (esbuild; step 5 uses it too)
 const esbuildPackage = process.env.ESBUILD_PACKAGE ?? join(ROOT, 'tools', 'node_modules', 'esbuild');
 if (!existsSync(esbuildPackage)) die(`${esbuildPackage} is missing: run \`make tools\` (npm ci in tools/)`);
 const esbuild = await import(pathToFileURL(join(esbuildPackage, 'lib', 'main.js')).href);
-// The Node ESM glue becomes the CJS glue next to the bundle (same wasm, loaded with require).
+// The Node ESM glue of each wasm build becomes its CJS glue next to the bundle (same wasm,
+// loaded with require).
 const cjsGlue = {
   name: 'revocable-cjs-glue',
   setup(build) {
-    build.onResolve({ filter: /dist\/wasm\/node\.mjs$/ }, () => ({ path: '../wasm/node.cjs', external: true }));
+    build.onResolve({ filter: /dist\/wasm\/node(-host)?\.mjs$/ }, ({ path }) => ({
+      path: `../wasm/${path.endsWith('-host.mjs') ? 'node-host' : 'node'}.cjs`,
+      external: true,
+    }));
   },
 };
 mkdirSync(join(OUT, 'cjs'), { recursive: true });
@@ -206,53 +242,61 @@ for (const name of ['http-auth', ...ADAPTERS]) {
 // pulls in seven besides the glue: one file cuts `import` + createVerifier by ~3 ms
 // (docs/benchmarks.md "Cold start"). The glue stays its own module next to the wasm it loads.
 const esmGlue = {
-name: 'revocable-esm-glue',
-setup(build) {
-  build.onResolve({ filter: /dist\/wasm\/node\.mjs$/ }, () => ({ path: '../wasm/node.mjs', external: true }));
-},
+  name: 'revocable-esm-glue',
+  setup(build) {
+    build.onResolve({ filter: /dist\/wasm\/node(-host)?\.mjs$/ }, ({ path }) => ({
+      path: `../wasm/${path.endsWith('-host.mjs') ? 'node-host' : 'node'}.mjs`,
+      external: true,
+    }));
+  },
 };
 mkdirSync(join(OUT, 'esm'), { recursive: true });
 await esbuild.build({
-entryPoints: [join(JS, 'src/entry/node.js')],
-outfile: join(OUT, 'esm', 'node.mjs'),
-bundle: true,
-format: 'esm',
-platform: 'node',
-target: 'node20',
-plugins: [esmGlue],
-logLevel: 'warning',
-banner: { js: '// Generated by js/scripts/build.mjs from the ESM source in src/. Do not edit.' },
+  entryPoints: [join(JS, 'src/entry/node.js')],
+  outfile: join(OUT, 'esm', 'node.mjs'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [esmGlue],
+  logLevel: 'warning',
+  banner: { js: '// Generated by js/scripts/build.mjs from the ESM source in src/. Do not edit.' },
 });
 
 const missing = BUILT_FILES.filter((file) => !existsSync(join(OUT, file)));
 if (missing.length) die(`build incomplete, missing ${missing.join(', ')}`);
-
-const wasmBytes = readFileSync(join(OUT, 'wasm', WASM_NAME));
 
 // The wasm links no std and is LTO'd (crates/wasm/src/lib.rs "no_std", step 1): no panic
 // message or location is left in it. A source path in it (a panic location: ".../src/x.rs")
 // means that a panic's formatting came back, e.g. a build without LTO. (std itself cannot
 // come back silently: with std in the graph, two panic handlers fail the link.) The `std`
 // feature, and `measure-payload-object` which turns it on, link std's handler on purpose.
-const cargoFeatures = args.has('features') ? String(args.get('features')).split(',') : [];
-if (!cargoFeatures.some((f) => f === 'std' || f === 'measure-payload-object')) {
-  const location = /[\w.\/-]*\/src\/[\w.\/-]*\.rs/.exec(wasmBytes.toString('latin1'));
-  if (location) die(`${WASM_NAME} holds a panic location (${location[0]}): panics format their messages again (no LTO? std linked?)`);
-}
-
-// Sizes (raw, gzip -9, brotli -11) of the shipped wasm, also written to dist/sizes.json.
-const sizes = {
-  wasmOpt: optFlag,
-  features: [...features, ...(buildStd.length ? ['panic=immediate-abort (build-std)'] : [])].join(' '),
-  profile,
-  rawBytes: wasmBytes.length,
-  gzipBytes: gzipSync(wasmBytes, { level: 9 }).length,
-  brotliBytes: brotliCompressSync(wasmBytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
-  // The cargo artifact before wasm-bindgen (it still holds the bindings' descriptor sections).
-  cargoBytes: statSync(cargoWasm).size,
-};
-writeFileSync(join(OUT, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+const withStd = extraFeatures.some((f) => f === 'std' || f === 'measure-payload-object');
+// Sizes (raw, gzip -9, brotli -11) of each wasm, written to dist/sizes.json: the portable
+// build's at the top level (what earlier builds wrote), the node build's under `node`.
 const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-console.log(
-  `build: ${relative(JS, join(OUT, 'wasm', WASM_NAME))}: ${kb(sizes.rawBytes)} raw, ${kb(sizes.gzipBytes)} gzip, ${kb(sizes.brotliBytes)} brotli (${sizes.gzipBytes} B gzip; profile ${profile}, wasm-opt ${optFlag}; shared by the node, web and workerd entries)`,
-);
+const sizeOf = (build) => {
+  const bytes = readFileSync(join(OUT, 'wasm', build.wasmFile));
+  if (!withStd) {
+    const location = /[\w.\/-]*\/src\/[\w.\/-]*\.rs/.exec(bytes.toString('latin1'));
+    if (location) die(`${build.wasmFile} holds a panic location (${location[0]}): panics format their messages again (no LTO? std linked?)`);
+  }
+  const size = {
+    wasmOpt: optFlag,
+    features: [...build.cargoFeatures, ...(buildStd.length ? ['panic=immediate-abort (build-std)'] : [])].join(' '),
+    profile,
+    rawBytes: bytes.length,
+    gzipBytes: gzipSync(bytes, { level: 9 }).length,
+    brotliBytes: brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    // The cargo artifact before wasm-bindgen (it still holds the bindings' descriptor sections).
+    cargoBytes: build.cargoBytes,
+  };
+  const users = build.id === 'portable' ? 'browsers, workerd, Node with hostCrypto: false' : 'Node';
+  console.log(
+    `build: ${relative(JS, join(OUT, 'wasm', build.wasmFile))}: ${kb(size.rawBytes)} raw, ${kb(size.gzipBytes)} gzip, ${kb(size.brotliBytes)} brotli (${size.gzipBytes} B gzip; profile ${profile}, wasm-opt ${optFlag}; ${users})`,
+  );
+  return size;
+};
+const [portable, node] = WASM_BUILDS;
+const sizes = { ...sizeOf(portable), node: sizeOf(node) };
+writeFileSync(join(OUT, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);

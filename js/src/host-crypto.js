@@ -4,7 +4,11 @@
 // parses the token, picks the algorithm from the allow-list and the key by kid, pre-checks
 // the signature (exact length, ECDSA r/s range, RSA s < n, Ed25519 canonical S and no
 // small-order R) and applies every claim and revocation rule. It calls verify() below with
-// the index of the key it selected; -1 ("cannot") makes it use its own pure-Rust code.
+// the index of the key it selected; -1 ("cannot") makes it use its own pure-Rust code, where
+// the build has it. Node's default wasm (the node-host build) has no EC or RSA arithmetic:
+// there the host is the only check for those keys, and -1 fails the signature.
+
+import { JwtError } from './errors.js';
 
 const SHA = { 256: 'sha256', 384: 'sha384', 512: 'sha512' };
 
@@ -54,12 +58,27 @@ function asDer(options) {
  * `hostJwks()`: one public JWK or null per key, in key-set order). Returns null when there is
  * no `crypto` module (browsers) or no key it can take (HMAC only).
  *
- * @param {typeof import('node:crypto') | undefined} crypto
+ * `keysNeedHost`: the wasm has no EC or RSA arithmetic (the node-host build), so every EC and
+ * RSA key must be one `crypto` takes. One it refuses (an EC point off its curve; the core
+ * checked only sizes and ranges) fails the whole set with ERR_JWK_INVALID, as the portable
+ * wasm's own import would: thrown here, before anything is installed.
+ *
+ * @param {typeof import('node:crypto') | undefined | null} crypto
  * @param {string} hostJwksJson
+ * @param {{ keysNeedHost?: boolean }} [options]
  */
-export function createHostCrypto(crypto, hostJwksJson) {
-  if (!crypto || typeof crypto.verify !== 'function' || typeof crypto.createPublicKey !== 'function') return null;
-  const keys = JSON.parse(hostJwksJson).map((jwk) => prepare(crypto, jwk));
+export function createHostCrypto(crypto, hostJwksJson, { keysNeedHost = false } = {}) {
+  const usable = Boolean(crypto) && typeof crypto.verify === 'function' && typeof crypto.createPublicKey === 'function';
+  if (!usable && !keysNeedHost) return null;
+  const jwks = JSON.parse(hostJwksJson);
+  const keys = jwks.map((jwk) => (usable ? prepare(crypto, jwk) : null));
+  if (keysNeedHost) {
+    const refused = jwks.findIndex((jwk, i) => (jwk?.kty === 'EC' || jwk?.kty === 'RSA') && !keys[i]);
+    if (refused >= 0) {
+      const why = jwks[refused].kty === 'EC' ? 'ec public key is not a point on its curve' : "rsa public key is not one the runtime's crypto takes";
+      throw new JwtError(`invalid key: ${why}`, { code: 'ERR_JWK_INVALID' });
+    }
+  }
   if (!keys.some(Boolean)) return null;
   const verify = crypto.verify;
   return {
@@ -82,7 +101,8 @@ export function createHostCrypto(crypto, hostJwksJson) {
             // fall through
           }
         }
-        // A runtime whose crypto lacks this algorithm: the core decides from now on.
+        // A runtime whose crypto lacks this algorithm: the core decides from now on (the
+        // node-host build fails EC and RSA signatures then).
         keys[index] = null;
         return -1;
       }

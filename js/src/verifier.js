@@ -61,6 +61,11 @@ class RevocableVerifier {
   #explicitAlgorithms;
   // The runtime's node:crypto for host crypto, or null (browsers, hostCrypto: false).
   #crypto;
+  // Whether the wasm has no EC or RSA arithmetic (Node's node-host build): the runtime's crypto
+  // must take every EC and RSA key, and a fetched key set is checked before it replaces the
+  // current one (#probeHost, with the wasm class and the policy).
+  #keysNeedHost;
+  #probe;
   // Verified-token cache: the payload JSON text of each slot of the wasm cache, or null
   // when the cache is off. The wasm side holds the keyed hashes and claims (cache.rs).
   #cacheTexts = null;
@@ -70,10 +75,12 @@ class RevocableVerifier {
   #memory;
   #input = NO_VIEW;
 
-  /** @internal Use createVerifier(). */
-  constructor(inner, opts, now, crypto, memory) {
+  /** @internal Use createVerifier(). `host`: the host crypto for inner's keys (#hostFor). */
+  constructor(inner, opts, now, crypto, runtime, host) {
     this.#inner = inner;
-    this.#memory = memory;
+    this.#memory = runtime.WasmVerifier.memory();
+    this.#keysNeedHost = runtime.keysNeedHost;
+    if (runtime.keysNeedHost) this.#probe = (text) => runtime.WasmVerifier.fromPublicJwks(text, opts.policyJson);
     this.#clock = opts.clock;
     this.#onError = opts.onError;
     this.#remote = opts.remote;
@@ -85,7 +92,7 @@ class RevocableVerifier {
       inner.setCache(opts.cacheMax);
       this.#cacheTexts = [];
     }
-    this.#readKeys();
+    this.#readKeys(host);
   }
 
   /**
@@ -93,7 +100,8 @@ class RevocableVerifier {
    * first revocation snapshot; rejects on failure. `fetchInit`: the runtime's extra fetch
    * options (the browser entry sends no cookies and no referrer).
    */
-  static async create(WasmVerifier, options, crypto, fetchInit) {
+  static async create(runtime, options, crypto, fetchInit) {
+    const { WasmVerifier, keysNeedHost } = runtime;
     const opts = normalizeOptions(options);
     if (fetchInit) opts.remote.init = fetchInit;
     if (opts.keys.discover) await discover(opts);
@@ -122,7 +130,15 @@ class RevocableVerifier {
     } catch (err) {
       throw configurationError(toJwtError(err));
     }
-    const verifier = new RevocableVerifier(inner, opts, started, crypto, WasmVerifier.memory());
+    let host;
+    try {
+      host = hostFor(inner, opts.hostCrypto ? crypto : null, keysNeedHost);
+    } catch (err) {
+      // The runtime's crypto refused an EC or RSA key the node-host wasm cannot check itself.
+      inner.free();
+      throw opts.keys.kind === 'secret' || opts.keys.kind === 'jwks' ? err : remoteInvalid('jwks', err);
+    }
+    const verifier = new RevocableVerifier(inner, opts, started, crypto, runtime, host);
     if (opts.revocations) {
       try {
         await verifier.#startRevocations(opts.revocations, started);
@@ -311,11 +327,25 @@ class RevocableVerifier {
     return kid !== undefined && !this.#keys.kids.includes(kid);
   }
 
-  /** Reads the key set's kids and algorithms, and (re)installs host crypto for its keys. */
-  #readKeys() {
+  /** Reads the key set's kids and algorithms, and installs `host` (host crypto for its keys). */
+  #readKeys(host) {
     this.#keys.kids = this.#inner.keyIds().map((kid) => kid ?? null);
     this.#keys.algorithms = this.#inner.keyAlgorithms();
-    if (this.#crypto) this.#inner.setHost(createHostCrypto(this.#crypto, this.#inner.hostJwks()) ?? undefined);
+    if (host) this.#inner.setHost(host);
+  }
+
+  /**
+   * The host crypto for the key set of the JWKS `text`, from a throwaway wasm verifier: throws
+   * (ERR_JWK_INVALID) when the runtime's crypto refuses one of its EC or RSA keys, so that such
+   * a set never replaces the current one.
+   */
+  #probeHost(text) {
+    const probe = this.#probe(text);
+    try {
+      return hostFor(probe, this.#crypto, true);
+    } finally {
+      probe.free();
+    }
   }
 
   #refreshKeysIfOld() {
@@ -342,14 +372,16 @@ class RevocableVerifier {
     try {
       const { text } = await fetchText({ ...this.#remote, url: this.#keys.url, source: 'jwks', signal: this.#abort.signal });
       if (this.#closed) return false;
+      let host;
       try {
+        if (this.#keysNeedHost) host = this.#probeHost(text);
         this.#inner.setJwks(text);
       } catch (err) {
         throw remoteInvalid('jwks', err);
       }
       // The wasm side emptied its cache (verdicts of the old keys) and dropped the host.
       if (this.#cacheTexts) this.#cacheTexts = [];
-      this.#readKeys();
+      this.#readKeys(this.#keysNeedHost ? host : hostFor(this.#inner, this.#crypto, false));
       this.#succeeded(state);
       return true;
     } catch (err) {
@@ -434,6 +466,16 @@ class RevocableVerifier {
   }
 }
 
+/**
+ * The host crypto for the keys of the wasm verifier `inner` (src/host-crypto.js), or null: none
+ * without `crypto` (browsers, hostCrypto: false), unless `keysNeedHost` (the node-host wasm),
+ * where an EC or RSA key the runtime's crypto refuses throws ERR_JWK_INVALID.
+ */
+function hostFor(inner, crypto, keysNeedHost) {
+  if (!crypto && !keysNeedHost) return null;
+  return createHostCrypto(crypto, inner.hostJwks(), { keysNeedHost });
+}
+
 // What a fetched JWKS can be wrong about (as opposed to the options it is combined with).
 const KEY_CONTENT_ERRORS = new Set(['ERR_JWK_INVALID', 'ERR_JOSE_NOT_SUPPORTED']);
 
@@ -498,9 +540,12 @@ function remoteInvalid(source, err) {
 /**
  * Binds the public API to one build of the wasm module (node, web or workerd).
  * `init(source)` makes sure the module is instantiated (a no-op where that is synchronous);
- * `fetchInit` is added to every fetch of the metadata, the JWKS and the feed.
+ * `fetchInit` is added to every fetch of the metadata, the JWKS and the feed. `keysNeedHost`:
+ * the build has no EC or RSA arithmetic (Node's node-host wasm), so `crypto` must take every
+ * such key (src/host-crypto.js).
  */
-export function bindRuntime({ Verifier, init, crypto, fetchInit }) {
+export function bindRuntime({ Verifier, init, crypto, fetchInit, keysNeedHost = false }) {
+  const runtime = { WasmVerifier: Verifier, keysNeedHost };
   let ready;
   function initWasm(source) {
     ready ??= Promise.resolve(init(source)).catch((err) => {
@@ -511,7 +556,7 @@ export function bindRuntime({ Verifier, init, crypto, fetchInit }) {
   }
   async function createVerifier(options) {
     await initWasm();
-    return RevocableVerifier.create(Verifier, options, crypto, fetchInit);
+    return RevocableVerifier.create(runtime, options, crypto, fetchInit);
   }
   return { createVerifier, initWasm };
 }

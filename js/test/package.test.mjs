@@ -49,6 +49,9 @@ test('the tarball holds the runtime files and nothing else', () => {
     'dist/wasm/node.cjs',
     'dist/wasm/node.mjs',
     'dist/wasm/web.js',
+    'dist/wasm/revocable_node_bg.wasm',
+    'dist/wasm/node-host.cjs',
+    'dist/wasm/node-host.mjs',
     'dist/esm/node.mjs',
     'dist/cjs/index.cjs',
     'dist/cjs/express.cjs',
@@ -65,7 +68,11 @@ test('the tarball holds the runtime files and nothing else', () => {
   for (const file of files) {
     assert.doesNotMatch(file, /^(test|scripts|bench|node_modules)\/|\.bindgen|sizes\.json|\.tgz$/, `${file} should not be packed`);
   }
-  assert.equal([...files].filter((f) => f.endsWith('.wasm')).length, 1, 'one wasm shared by every entry');
+  // The portable wasm (shared by the web, workerd and Node glue) and Node's node-host wasm.
+  assert.deepEqual(
+    [...files].filter((f) => f.endsWith('.wasm')).sort(),
+    ['dist/wasm/revocable_node_bg.wasm', 'dist/wasm/revocable_wasm_bg.wasm'],
+  );
 });
 
 test('the Node ESM entry (one bundled module) exports what its source exports, and resolves as `revocable`', async () => {
@@ -85,7 +92,15 @@ for (const [file, format] of [
 ]) {
   test(`a plain ${format} file imports and uses the installed package`, () => {
     const out = execFileSync(process.execPath, [file], { cwd: project.dir, env: { ...process.env, FIXTURE: fixture }, encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(out), { format, sub: 'user-1', expiredCode: 'ERR_JWT_EXPIRED', decoded: 'user-1', middleware: true, adapters: true });
+    assert.deepEqual(JSON.parse(out), {
+      format,
+      sub: 'user-1',
+      expiredCode: 'ERR_JWT_EXPIRED',
+      decoded: 'user-1',
+      portable: { sub: 'user-1', hostCrypto: false },
+      middleware: true,
+      adapters: true,
+    });
   });
 }
 

@@ -1,7 +1,8 @@
 // The shared test vectors (tests/vectors/*.json, the same files the Rust core tests read):
 // every vector through revocable from Node on both signature paths (host crypto, i.e. Node's
-// crypto.verify, and the pure-Rust code in wasm), each verified twice (the second time from
-// the verified-token cache), and a cross-check of each signature with jose.
+// crypto.verify over the node-host wasm, which has no EC or RSA arithmetic of its own; and the
+// portable wasm's pure-Rust code), each verified twice (the second time from the
+// verified-token cache), and a cross-check of each signature with jose.
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { describe, test } from 'node:test';
 import * as jose from 'jose';
 import { createVerifier } from 'revocable';
 import { serve } from './helpers.mjs';
-// The binding itself, for vectors whose policy uses core fields the JS options do not expose.
+// The bindings themselves, for vectors whose policy uses core fields the JS options do not
+// expose: the node-host build with host crypto, the portable build without (as createVerifier).
+import { Verifier as NodeHostVerifier } from '../dist/wasm/node-host.mjs';
 import { Verifier as WasmVerifier } from '../dist/wasm/node.mjs';
 import { createHostCrypto } from '../src/host-crypto.js';
 
@@ -67,9 +70,10 @@ async function run(vector, hostCrypto) {
     }
   }
   return outcome(() => {
-    const binding = WasmVerifier.fromJwks(JSON.stringify(vector.jwks), JSON.stringify(vector.policy));
+    const Binding = hostCrypto ? NodeHostVerifier : WasmVerifier;
+    const binding = Binding.fromJwks(JSON.stringify(vector.jwks), JSON.stringify(vector.policy));
     try {
-      if (hostCrypto) binding.setHost(createHostCrypto(nodeCrypto, binding.hostJwks()) ?? undefined);
+      if (hostCrypto) binding.setHost(createHostCrypto(nodeCrypto, binding.hostJwks(), { keysNeedHost: true }) ?? undefined);
       if (vector.revocations) binding.setRevocations(JSON.stringify(vector.revocations), vector.now);
       return JSON.parse(binding.verify(vector.token, vector.now));
     } finally {

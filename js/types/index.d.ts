@@ -167,7 +167,9 @@ interface VerifierOptionsBase {
   /**
    * Let the runtime's `node:crypto` (Node; workers with `nodejs_compat`) check EdDSA, ES*, RS* and
    * PS* signatures, which is many times faster than the wasm code (default true; no effect
-   * where there is no node:crypto). Every other check stays in the core.
+   * where there is no node:crypto). Every other check stays in the core. In Node, `true` runs
+   * the node-host wasm, which leaves EC and RSA arithmetic to Node's crypto (a key Node refuses
+   * fails the key set: ERR_JWK_INVALID); `false` loads the portable wasm on first use.
    */
   hostCrypto?: boolean;
 }
