@@ -1,5 +1,6 @@
 // The per-phase profile of one verify (docs/benchmarks.md "Where the time goes"): the same
-// token verified by a build with the `measure-phases` feature, stopped after each phase
+// token verified by the node-host wasm (what Node runs by default, js/scripts/build.mjs) of a
+// build with the `measure-phases` feature, stopped after each phase
 // (`Verifier.verifyPhases(length, now, steps)` on the token written into the verifier's input
 // buffer as the package does; revocable-core's `Verifier::verify_phases`), so that the
 // difference between two stops is the cost of the phase between them. Next to it, in the same
@@ -34,7 +35,7 @@ const { nodeFloor } = await import('./contenders.mjs');
 
 const args = parseArgs();
 const dist = resolve(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '../target/bench-wasm-phases');
-const { Verifier } = await import(pathToFileURL(join(dist, 'wasm', 'node.mjs')).href);
+const { Verifier } = await import(pathToFileURL(join(dist, 'wasm', 'node-host.mjs')).href);
 if (typeof Verifier.prototype.verifyPhases !== 'function') {
   throw new Error(`${dist} was built without --features=measure-phases`);
 }
@@ -62,7 +63,7 @@ for (const alg of ALGS) {
   const token = await sign(key, claims({ iat: now, exp: now + 3600 }), { typ: 'at+jwt' });
   const policy = JSON.stringify({ issuer: ISSUER, audience: AUDIENCE });
   const v = Verifier.fromJwks(JSON.stringify({ keys: [key.publicJwk] }), policy);
-  const host = createHostCrypto(crypto, v.hostJwks());
+  const host = createHostCrypto(crypto, v.hostJwks(), { keysNeedHost: true });
   // The stub host: the call out of wasm, not OpenSSL's check (see the top of this file).
   if (host) v.setHost({ verify: () => 1 });
   const pkg = await createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] }, cache: false });
