@@ -63,9 +63,9 @@ class RevocableVerifier {
   #crypto;
   // Whether the wasm has no EC or RSA arithmetic (Node's node-host build): the runtime's crypto
   // must take every EC and RSA key, and a fetched key set is checked before it replaces the
-  // current one (#probeHost, with the wasm class and the policy).
+  // current one (hostJwksOf: the wasm class's parse of a key set alone).
   #keysNeedHost;
-  #probe;
+  #hostJwksOf;
   // Verified-token cache: the payload JSON text of each slot of the wasm cache, or null
   // when the cache is off. The wasm side holds the keyed hashes and claims (cache.rs).
   #cacheTexts = null;
@@ -80,7 +80,7 @@ class RevocableVerifier {
     this.#inner = inner;
     this.#memory = runtime.WasmVerifier.memory();
     this.#keysNeedHost = runtime.keysNeedHost;
-    if (runtime.keysNeedHost) this.#probe = (text) => runtime.WasmVerifier.fromPublicJwks(text, opts.policyJson);
+    this.#hostJwksOf = (source, json) => runtime.WasmVerifier.hostJwksOf(source, json);
     this.#clock = opts.clock;
     this.#onError = opts.onError;
     this.#remote = opts.remote;
@@ -106,20 +106,30 @@ class RevocableVerifier {
     if (fetchInit) opts.remote.init = fetchInit;
     if (opts.keys.discover) await discover(opts);
     const started = Date.now();
+    const hostCrypto = opts.hostCrypto ? crypto : null;
+    // The node-host wasm: the host for the key set, made (and a key the runtime's crypto
+    // refuses reported) from the key set alone, before the verifier and its policy check.
+    const needHost = (source, json) => (keysNeedHost ? requiredHost(hostCrypto, WasmVerifier.hostJwksOf(source, json)) : undefined);
     let inner;
+    let host;
     try {
       const keys = opts.keys;
       if (keys.kind === 'secret') {
         inner = WasmVerifier.fromSecret(keys.secret, keys.alg, undefined, opts.policyJson);
         keys.secret.fill(0);
       } else if (keys.kind === 'jwks') {
-        inner = keys.jwksJson !== undefined
-          ? WasmVerifier.fromJwks(keys.jwksJson, opts.policyJson)
-          : WasmVerifier.fromJwk(keys.jwkJson, opts.policyJson);
+        if (keys.jwksJson !== undefined) {
+          host = needHost('jwks', keys.jwksJson);
+          inner = WasmVerifier.fromJwks(keys.jwksJson, opts.policyJson);
+        } else {
+          host = needHost('jwk', keys.jwkJson);
+          inner = WasmVerifier.fromJwk(keys.jwkJson, opts.policyJson);
+        }
       } else {
         const { text } = await fetchText({ ...opts.remote, url: keys.url, source: 'jwks' });
         try {
           // Secret (oct) keys in a fetched JWKS are skipped: a published secret is none.
+          host = needHost('publicJwks', text);
           inner = WasmVerifier.fromPublicJwks(text, opts.policyJson);
         } catch (err) {
           // The issuer's key set is unusable; configuration errors pass through.
@@ -130,14 +140,7 @@ class RevocableVerifier {
     } catch (err) {
       throw configurationError(toJwtError(err));
     }
-    let host;
-    try {
-      host = hostFor(inner, opts.hostCrypto ? crypto : null, keysNeedHost);
-    } catch (err) {
-      // The runtime's crypto refused an EC or RSA key the node-host wasm cannot check itself.
-      inner.free();
-      throw opts.keys.kind === 'secret' || opts.keys.kind === 'jwks' ? err : remoteInvalid('jwks', err);
-    }
+    if (!keysNeedHost) host = optionalHost(hostCrypto, inner);
     const verifier = new RevocableVerifier(inner, opts, started, crypto, runtime, host);
     if (opts.revocations) {
       try {
@@ -334,19 +337,7 @@ class RevocableVerifier {
     if (host) this.#inner.setHost(host);
   }
 
-  /**
-   * The host crypto for the key set of the JWKS `text`, from a throwaway wasm verifier: throws
-   * (ERR_JWK_INVALID) when the runtime's crypto refuses one of its EC or RSA keys, so that such
-   * a set never replaces the current one.
-   */
-  #probeHost(text) {
-    const probe = this.#probe(text);
-    try {
-      return hostFor(probe, this.#crypto, true);
-    } finally {
-      probe.free();
-    }
-  }
+
 
   #refreshKeysIfOld() {
     const now = Date.now();
@@ -374,14 +365,16 @@ class RevocableVerifier {
       if (this.#closed) return false;
       let host;
       try {
-        if (this.#keysNeedHost) host = this.#probeHost(text);
+        // The node-host wasm: a set with a key the runtime's crypto refuses never replaces the
+        // current one (the same parse as setJwks, so the same keys in the same order).
+        if (this.#keysNeedHost) host = requiredHost(this.#crypto, this.#hostJwksOf('publicJwks', text));
         this.#inner.setJwks(text);
       } catch (err) {
         throw remoteInvalid('jwks', err);
       }
       // The wasm side emptied its cache (verdicts of the old keys) and dropped the host.
       if (this.#cacheTexts) this.#cacheTexts = [];
-      this.#readKeys(this.#keysNeedHost ? host : hostFor(this.#inner, this.#crypto, false));
+      this.#readKeys(this.#keysNeedHost ? host : optionalHost(this.#crypto, this.#inner));
       this.#succeeded(state);
       return true;
     } catch (err) {
@@ -467,13 +460,20 @@ class RevocableVerifier {
 }
 
 /**
- * The host crypto for the keys of the wasm verifier `inner` (src/host-crypto.js), or null: none
- * without `crypto` (browsers, hostCrypto: false), unless `keysNeedHost` (the node-host wasm),
- * where an EC or RSA key the runtime's crypto refuses throws ERR_JWK_INVALID.
+ * Host crypto (src/host-crypto.js) for the keys of the wasm verifier `inner`, or null: none
+ * without `crypto` (browsers, hostCrypto: false). For builds with EC and RSA arithmetic.
  */
-function hostFor(inner, crypto, keysNeedHost) {
-  if (!crypto && !keysNeedHost) return null;
-  return createHostCrypto(crypto, inner.hostJwks(), { keysNeedHost });
+function optionalHost(crypto, inner) {
+  return crypto ? createHostCrypto(crypto, inner.hostJwks()) : null;
+}
+
+/**
+ * Host crypto for the keys of `hostJwksJson` (the wasm's `hostJwksOf`) where the wasm has no EC
+ * or RSA arithmetic (the node-host build): throws ERR_JWK_INVALID when `crypto` refuses one of
+ * those keys (or is missing while there is one), as the portable wasm's own import fails it.
+ */
+function requiredHost(crypto, hostJwksJson) {
+  return createHostCrypto(crypto, hostJwksJson, { keysNeedHost: true });
 }
 
 // What a fetched JWKS can be wrong about (as opposed to the options it is combined with).

@@ -6,7 +6,10 @@
 // creation and when a fetched JWKS would replace the keys; and both builds agree on every
 // algorithm (algorithms.test.mjs and vectors.test.mjs run both).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as nodeCrypto from 'node:crypto';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { createVerifier } from 'revocable';
 import { Verifier as NodeHostVerifier } from '../dist/wasm/node-host.mjs';
@@ -85,6 +88,45 @@ describe('the node-host wasm', () => {
     }
   });
 
+  test('the core refuses EC coordinates not below the field prime; whether a point is on its curve is the host\'s check', async () => {
+    for (const alg of ['ES256', 'ES384', 'ES512']) {
+      const key = await keyPair(alg);
+      const size = Buffer.from(key.publicJwk.x, 'base64url').length;
+      // The field primes, big-endian (SEC 2).
+      const prime = {
+        ES256: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n,
+        ES384: 2n ** 384n - 2n ** 128n - 2n ** 96n + 2n ** 32n - 1n,
+        ES512: 2n ** 521n - 1n,
+      }[alg];
+      const p = Buffer.from(prime.toString(16).padStart(size * 2, '0'), 'hex');
+      for (const jwk of [withCoordinate(key.publicJwk, 'x', p), withCoordinate(key.publicJwk, 'y', p)]) {
+        assert.throws(() => NodeHostVerifier.fromJwks(JSON.stringify({ keys: [jwk] }), POLICY_JSON), { code: 'ERR_JWK_INVALID' }, alg);
+      }
+      const binding = NodeHostVerifier.fromJwks(JSON.stringify({ keys: [offCurve(key.publicJwk)] }), POLICY_JSON);
+      binding.free();
+      assert.throws(() => createHostCrypto(nodeCrypto, NodeHostVerifier.hostJwksOf('jwks', JSON.stringify({ keys: [offCurve(key.publicJwk)] })), { keysNeedHost: true }), {
+        code: 'ERR_JWK_INVALID',
+      });
+    }
+  });
+
+  test('hostJwksOf gives the keys a verifier of the same source would hold, in its order', async () => {
+    const keys = [await keyPair('ES256'), await keyPair('HS256'), await keyPair('RS256'), await keyPair('EdDSA')];
+    const jwks = JSON.stringify({ keys: keys.map((k) => k.publicJwk) });
+    const binding = NodeHostVerifier.fromJwks(jwks, POLICY_JSON);
+    try {
+      assert.equal(NodeHostVerifier.hostJwksOf('jwks', jwks), binding.hostJwks());
+    } finally {
+      binding.free();
+    }
+    // A fetched set: its secret (oct) key is skipped, as setJwks and fromPublicJwks skip it.
+    const kids = JSON.parse(NodeHostVerifier.hostJwksOf('publicJwks', jwks)).map((jwk) => jwk.kid);
+    assert.deepEqual(kids, [keys[0].kid, keys[2].kid, keys[3].kid]);
+    assert.equal(JSON.parse(NodeHostVerifier.hostJwksOf('jwk', JSON.stringify(keys[0].publicJwk)))[0].kid, keys[0].kid);
+    assert.throws(() => NodeHostVerifier.hostJwksOf('jwks', '{"keys":[]}'), { code: 'ERR_JWK_INVALID' });
+    assert.throws(() => NodeHostVerifier.hostJwksOf('nonsense', jwks), { code: 'ERR_INVALID_OPTIONS' });
+  });
+
   test('a host that accepts everything still cannot pass the core prechecks', async () => {
     const key = await keyPair('ES256');
     const token = await sign(key);
@@ -119,6 +161,13 @@ describe('keys Node refuses fail the key set as the portable wasm fails it', () 
         }
         assert.equal(errors[0].code, 'ERR_JWK_INVALID');
         assert.deepEqual(errors[0], errors[1], 'the same error from both builds');
+      }
+      // The key is refused before the policy is checked against the keys, in both builds.
+      for (const hostCrypto of [true, false]) {
+        await assert.rejects(createVerifier({ ...policy, hostCrypto, algorithms: ['EdDSA'], jwks: { keys: [offCurve(key.publicJwk)] } }), {
+          name: 'JwtError',
+          code: 'ERR_JWK_INVALID',
+        });
       }
       // In a set with a good key, the bad one still fails the whole set.
       await assert.rejects(createVerifier({ ...policy, jwks: { keys: [(await keyPair('EdDSA')).publicJwk, offCurve(key.publicJwk)] } }), {
@@ -166,6 +215,58 @@ describe('keys Node refuses fail the key set as the portable wasm fails it', () 
       });
     }
   });
+});
+
+test("by default Node's crypto is the only check of EC and RSA signatures; hostCrypto: false runs the portable wasm", async (t) => {
+  // A crypto.verify that throws makes the host answer "cannot" (-1): the node-host wasm then
+  // fails the signature, where a wasm with EC/RSA arithmetic would decide itself.
+  const cjsCrypto = createRequire(import.meta.url)('node:crypto');
+  const original = cjsCrypto.verify;
+  t.after(() => {
+    cjsCrypto.verify = original;
+    syncBuiltinESMExports();
+  });
+  const keys = { ES256: await keyPair('ES256'), PS256: await keyPair('PS256'), EdDSA: await keyPair('EdDSA') };
+  const tokens = Object.fromEntries(await Promise.all(Object.entries(keys).map(async ([alg, key]) => [alg, await sign(key)])));
+  cjsCrypto.verify = () => {
+    throw new Error('no crypto.verify in this test');
+  };
+  syncBuiltinESMExports();
+  for (const [alg, key] of Object.entries(keys)) {
+    const hosted = await createVerifier({ ...policy, jwks: { keys: [key.publicJwk] } });
+    const portable = await createVerifier({ ...policy, hostCrypto: false, jwks: { keys: [key.publicJwk] } });
+    try {
+      if (alg === 'EdDSA') {
+        assert.equal(hosted.verify(tokens[alg]).sub, 'user-1', 'Ed25519 is in the node-host wasm too');
+      } else {
+        assert.throws(() => hosted.verify(tokens[alg]), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' }, alg);
+      }
+      assert.equal(portable.verify(tokens[alg]).sub, 'user-1', alg);
+    } finally {
+      hosted.close();
+      portable.close();
+    }
+  }
+});
+
+test('the CommonJS entry loads the node-host glue, and the portable glue only for hostCrypto: false', async () => {
+  const key = await keyPair('ES384');
+  const entry = fileURLToPath(new URL('../dist/cjs/index.cjs', import.meta.url));
+  const script = `
+    const { createVerifier } = require(${JSON.stringify(entry)});
+    const glue = () => Object.keys(require.cache).filter((f) => /dist[\\/]wasm[\\/]/.test(f)).map((f) => f.replace(/.*[\\/]/, '')).sort();
+    const options = { issuer: ${JSON.stringify(ISSUER)}, audience: ${JSON.stringify(AUDIENCE)}, jwks: { keys: [${JSON.stringify(key.publicJwk)}] } };
+    (async () => {
+      const loaded = [glue()];
+      (await createVerifier(options)).close();
+      loaded.push(glue());
+      (await createVerifier({ ...options, hostCrypto: false })).close();
+      loaded.push(glue());
+      process.stdout.write(JSON.stringify(loaded));
+    })().catch((err) => { console.error(err); process.exit(1); });
+  `;
+  const loaded = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  assert.deepEqual(loaded, [['node-host.cjs'], ['node-host.cjs'], ['node-host.cjs', 'node.cjs']]);
 });
 
 test('createVerifier picks the build by hostCrypto, and both report it', async () => {

@@ -305,6 +305,24 @@ impl JsVerifier {
         self.inner.keys().host_jwks_json()
     }
 
+    /// `hostJwks()` of the key set that `json` would give a verifier, without a verifier:
+    /// the same parse, so the same keys in the same order, and its errors (a key the core
+    /// refuses) first. `source` names the constructor: `"jwks"` (`fromJwks`), `"publicJwks"`
+    /// (`fromPublicJwks`, `setJwks`) or `"jwk"` (`fromJwk`). For a host that must take every
+    /// EC and RSA key before the key set is used (the node-host build has no arithmetic of
+    /// its own for them): a key the host refuses then fails the set as the core's own check
+    /// would, before the policy is checked against the keys or the keys replace others.
+    #[wasm_bindgen(js_name = hostJwksOf)]
+    pub fn host_jwks_of(source: &str, json: &str) -> Result<String, JsValue> {
+        let keys = match source {
+            "jwks" => KeySet::from_jwks_json(json),
+            "publicJwks" => KeySet::from_public_jwks_json(json),
+            "jwk" => Key::from_jwk_json(json).map(KeySet::single),
+            _ => Err(Error::InvalidOptions("unknown key source")),
+        };
+        Ok(keys.map_err(|err| to_js(&err))?.host_jwks_json())
+    }
+
     /// Like `verify`, but returns the payload as a JS object built by serde-wasm-bindgen.
     /// Only in builds with the `measure-payload-object` feature, to measure against `verify`.
     #[cfg(feature = "measure-payload-object")]
