@@ -107,30 +107,44 @@ class RevocableVerifier {
     if (opts.keys.discover) await discover(opts);
     const started = Date.now();
     const hostCrypto = opts.hostCrypto ? crypto : null;
-    // The node-host wasm: the host for the key set, made (and a key the runtime's crypto
-    // refuses reported) from the key set alone, before the verifier and its policy check.
-    const needHost = (source, json) => (keysNeedHost ? requiredHost(hostCrypto, WasmVerifier.hostJwksOf(source, json)) : undefined);
+    // The wasm verifier from `construct()` over the key set `json` (its kind: `source`, see the
+    // wasm's hostJwksOf), and host crypto for its keys. Where the wasm has no EC or RSA arithmetic
+    // (the node-host build), a key the runtime's crypto refuses fails the key set
+    // (requiredHost). The portable build fails such a key while it parses the set, before it
+    // checks the policy against the keys: so when building fails for a reason other than a key,
+    // the key set alone is checked first, and a refused key is the error reported.
+    const build = (source, json, construct) => {
+      let built;
+      try {
+        built = construct();
+      } catch (err) {
+        if (keysNeedHost && !KEY_CONTENT_ERRORS.has(err?.code)) requiredHost(hostCrypto, WasmVerifier.hostJwksOf(source, json));
+        throw err;
+      }
+      if (!keysNeedHost) return [built, optionalHost(hostCrypto, built)];
+      try {
+        return [built, requiredHost(hostCrypto, built.hostJwks())];
+      } catch (err) {
+        built.free();
+        throw err;
+      }
+    };
     let inner;
-    let host;
+    let host = null;
     try {
       const keys = opts.keys;
       if (keys.kind === 'secret') {
         inner = WasmVerifier.fromSecret(keys.secret, keys.alg, undefined, opts.policyJson);
         keys.secret.fill(0);
       } else if (keys.kind === 'jwks') {
-        if (keys.jwksJson !== undefined) {
-          host = needHost('jwks', keys.jwksJson);
-          inner = WasmVerifier.fromJwks(keys.jwksJson, opts.policyJson);
-        } else {
-          host = needHost('jwk', keys.jwkJson);
-          inner = WasmVerifier.fromJwk(keys.jwkJson, opts.policyJson);
-        }
+        [inner, host] = keys.jwksJson !== undefined
+          ? build('jwks', keys.jwksJson, () => WasmVerifier.fromJwks(keys.jwksJson, opts.policyJson))
+          : build('jwk', keys.jwkJson, () => WasmVerifier.fromJwk(keys.jwkJson, opts.policyJson));
       } else {
         const { text } = await fetchText({ ...opts.remote, url: keys.url, source: 'jwks' });
         try {
           // Secret (oct) keys in a fetched JWKS are skipped: a published secret is none.
-          host = needHost('publicJwks', text);
-          inner = WasmVerifier.fromPublicJwks(text, opts.policyJson);
+          [inner, host] = build('publicJwks', text, () => WasmVerifier.fromPublicJwks(text, opts.policyJson));
         } catch (err) {
           // The issuer's key set is unusable; configuration errors pass through.
           if (KEY_CONTENT_ERRORS.has(err?.code)) throw remoteInvalid('jwks', err);
@@ -140,7 +154,6 @@ class RevocableVerifier {
     } catch (err) {
       throw configurationError(toJwtError(err));
     }
-    if (!keysNeedHost) host = optionalHost(hostCrypto, inner);
     const verifier = new RevocableVerifier(inner, opts, started, crypto, runtime, host);
     if (opts.revocations) {
       try {
