@@ -176,15 +176,18 @@ await feedServer.close();
 // setup of Node's ES module loader for the first file it loads (about 3 ms, paid by an app's
 // own entry file before it imports anything: docs/benchmarks.md "Cold start").
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
-const coldChild = (specifier) => `
+// An ES module child imports the package; a CommonJS child (an app that uses `require`)
+// requires it.
+const coldChild = (specifier, format) => `
 const t0 = performance.now();
-const { createVerifier } = await import(${JSON.stringify(specifier)});
+const { createVerifier } = ${format === 'cjs' ? 'require' : 'await import'}(${JSON.stringify(specifier)});
 const t1 = performance.now();
+${format === 'cjs' ? '(async () => {' : ''}
 const v = await createVerifier({ issuer: 'https://issuer.example', audience: 'api', jwks: { keys: [${JSON.stringify(realKey.publicJwk)}] } });
 const t2 = performance.now();
 v.close();
 process.stdout.write(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1 }));
-`;
+${format === 'cjs' ? '})();' : ''}`;
 // The peers, made the same way: fast-jwt's verifier for the same key, and the floor, Node's own
 // crypto module and the key imported as a KeyObject (what any verifier in Node needs first).
 const coldPeers = {
@@ -207,35 +210,39 @@ const t2 = performance.now();
 process.stdout.write(JSON.stringify({ importMs: t1 - t0, createMs: t2 - t1 }));
 `,
 };
-function coldStart(specifier, how) {
-  const code = coldPeers[specifier] ?? coldChild(specifier);
-  const file = how === 'file' ? join(JS, 'bench', `.cold-start-${process.pid}.mjs`) : null;
+function coldStart({ specifier, format = 'esm' }, how) {
+  const code = coldPeers[specifier] ?? coldChild(specifier, format);
+  const file = how === 'file' ? join(JS, 'bench', `.cold-start-${process.pid}.${format === 'cjs' ? 'cjs' : 'mjs'}`) : null;
   if (file) writeFileSync(file, code);
   try {
-    const run = spawnSync(process.execPath, file ? [file] : ['--input-type=module', '-e', code], { cwd: JS, encoding: 'utf8' });
+    const argv = file ? [file] : [`--input-type=${format === 'cjs' ? 'commonjs' : 'module'}`, '-e', code];
+    const run = spawnSync(process.execPath, argv, { cwd: JS, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`bench: cold start of ${specifier} (${how}) failed: ${run.stderr}`);
     return JSON.parse(run.stdout);
   } finally {
     if (file) rmSync(file, { force: true });
   }
 }
-// `import('revocable')` is the ESM entry (dist/esm/node.mjs, one module); the CommonJS bundles
-// (dist/cjs) time this build against the before build on equal terms (a before build is a dist
-// directory: no src/).
+// `import('revocable')` is the ESM entry (dist/esm/node.mjs, one module), `require('revocable')`
+// the CommonJS bundle (dist/cjs). A before build is a dist directory (no src/, no package name):
+// it is timed by path, next to this build's ESM entry by path.
 const coldBuilds = {
-  'revocable (ESM)': 'revocable',
+  'revocable (ESM)': { specifier: 'revocable' },
+  'revocable (ESM, by path)': { specifier: pathToFileURL(join(JS, 'dist', 'esm', 'node.mjs')).href },
   // The same entry as separate module files (what the one-module ESM bundle saves).
-  'revocable (ESM source modules)': pathToFileURL(join(JS, 'src', 'entry', 'node.js')).href,
-  'revocable (CJS bundle)': pathToFileURL(join(JS, 'dist', 'cjs', 'index.cjs')).href,
+  'revocable (ESM source modules)': { specifier: pathToFileURL(join(JS, 'src', 'entry', 'node.js')).href },
+  'revocable (CommonJS, require)': { specifier: 'revocable', format: 'cjs' },
 };
-if (before) coldBuilds[`${BEFORE} (CJS bundle)`] = pathToFileURL(join(BEFORE_DIR, 'cjs', 'index.cjs')).href;
-coldBuilds['fast-jwt'] = 'fast-jwt';
-coldBuilds['node:crypto (floor)'] = 'node:crypto (floor)';
+const BEFORE_ESM = before && join(BEFORE_DIR, 'esm', 'node.mjs');
+if (before && existsSync(BEFORE_ESM)) coldBuilds[`${BEFORE} (ESM, by path)`] = { specifier: pathToFileURL(BEFORE_ESM).href };
+if (before) coldBuilds[`${BEFORE} (CommonJS, require)`] = { specifier: join(BEFORE_DIR, 'cjs', 'index.cjs'), format: 'cjs' };
+coldBuilds['fast-jwt'] = { specifier: 'fast-jwt' };
+coldBuilds['node:crypto (floor)'] = { specifier: 'node:crypto (floor)' };
 log(`bench: cold start, ${COLD_RUNS} fresh processes per build (${Object.keys(coldBuilds).join(', ')})`);
 const coldRuns = Object.fromEntries(Object.keys(coldBuilds).map((name) => [name, { file: [], eval: [] }]));
 for (let i = 0; i < COLD_RUNS; i++) {
-  for (const [name, specifier] of Object.entries(coldBuilds)) {
-    for (const how of ['file', 'eval']) coldRuns[name][how].push(coldStart(specifier, how));
+  for (const [name, build] of Object.entries(coldBuilds)) {
+    for (const how of ['file', 'eval']) coldRuns[name][how].push(coldStart(build, how));
   }
 }
 const cold = Object.fromEntries(
@@ -412,10 +419,9 @@ const targetRows = [
   [
     "`import('revocable')` + createVerifier, fresh process (from the app's entry file; as `node -e` code)",
     (who) => {
-      const { totalMs, evalTotalMs } = cold[who === 'revocable' ? 'revocable (ESM)' : `${BEFORE} (CJS bundle)`];
-      const cjs = cold['revocable (CJS bundle)'];
-      const both = `${ms(totalMs)}; ${ms(evalTotalMs)}`;
-      return who === 'revocable' ? both : `${both} (CJS; this build's CJS: ${ms(cjs.totalMs)}; ${ms(cjs.evalTotalMs)})`;
+      const both = (c) => (c ? `${ms(c.totalMs)}; ${ms(c.evalTotalMs)}` : 'n/a');
+      if (who === 'revocable') return both(cold['revocable (ESM)']);
+      return `${both(cold[`${BEFORE} (ESM, by path)`])} (by path; this build by path: ${both(cold['revocable (ESM, by path)'])})`;
     },
     `${ms(cold['node:crypto (floor)'].totalMs)}; ${ms(cold['node:crypto (floor)'].evalTotalMs)} (fast-jwt: ${ms(cold['fast-jwt'].totalMs)}; ${ms(cold['fast-jwt'].evalTotalMs)})`,
     '<= 15 ms',
