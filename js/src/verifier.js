@@ -75,7 +75,7 @@ class RevocableVerifier {
   #memory;
   #input = NO_VIEW;
 
-  /** @internal Use createVerifier(). `host`: the host crypto for inner's keys (#hostFor). */
+  /** @internal Use createVerifier(). `host`: the host crypto for inner's keys, or null. */
   constructor(inner, opts, now, crypto, runtime, host) {
     this.#inner = inner;
     this.#memory = runtime.WasmVerifier.memory();
@@ -349,8 +349,6 @@ class RevocableVerifier {
     this.#keys.algorithms = this.#inner.keyAlgorithms();
     if (host) this.#inner.setHost(host);
   }
-
-
 
   #refreshKeysIfOld() {
     const now = Date.now();
