@@ -61,11 +61,10 @@ class RevocableVerifier {
   #explicitAlgorithms;
   // The runtime's node:crypto for host crypto, or null (browsers, hostCrypto: false).
   #crypto;
-  // Whether the wasm has no EC or RSA arithmetic (Node's node-host build): the runtime's crypto
-  // must take every EC and RSA key, and a fetched key set is checked before it replaces the
-  // current one (hostJwksOf: the wasm class's parse of a key set alone).
-  #keysNeedHost;
-  #hostJwksOf;
+  // The wasm build (bindRuntime): its class, and whether it has no EC or RSA arithmetic
+  // (keysNeedHost, Node's node-host build): then the runtime's crypto must take every EC and RSA
+  // key, and a fetched key set is checked before it replaces the current one.
+  #runtime;
   // Verified-token cache: the payload JSON text of each slot of the wasm cache, or null
   // when the cache is off. The wasm side holds the keyed hashes and claims (cache.rs).
   #cacheTexts = null;
@@ -79,8 +78,7 @@ class RevocableVerifier {
   constructor(inner, opts, now, crypto, runtime, host) {
     this.#inner = inner;
     this.#memory = runtime.WasmVerifier.memory();
-    this.#keysNeedHost = runtime.keysNeedHost;
-    this.#hostJwksOf = (source, json) => runtime.WasmVerifier.hostJwksOf(source, json);
+    this.#runtime = runtime;
     this.#clock = opts.clock;
     this.#onError = opts.onError;
     this.#remote = opts.remote;
@@ -378,14 +376,14 @@ class RevocableVerifier {
       try {
         // The node-host wasm: a set with a key the runtime's crypto refuses never replaces the
         // current one (the same parse as setJwks, so the same keys in the same order).
-        if (this.#keysNeedHost) host = requiredHost(this.#crypto, this.#hostJwksOf('publicJwks', text));
+        if (this.#runtime.keysNeedHost) host = requiredHost(this.#crypto, this.#runtime.WasmVerifier.hostJwksOf('publicJwks', text));
         this.#inner.setJwks(text);
       } catch (err) {
         throw remoteInvalid('jwks', err);
       }
       // The wasm side emptied its cache (verdicts of the old keys) and dropped the host.
       if (this.#cacheTexts) this.#cacheTexts = [];
-      this.#readKeys(this.#keysNeedHost ? host : optionalHost(this.#crypto, this.#inner));
+      this.#readKeys(this.#runtime.keysNeedHost ? host : optionalHost(this.#crypto, this.#inner));
       this.#succeeded(state);
       return true;
     } catch (err) {
